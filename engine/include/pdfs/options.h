@@ -1,0 +1,44 @@
+// Options for opening a Store. A plain struct; each field states its default
+// and what it costs.
+#ifndef PDFS_ENGINE_OPTIONS_H_
+#define PDFS_ENGINE_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pdfs {
+
+struct Options {
+  // Create the data directory (and its parents) if it does not exist.
+  // Default: true.
+  bool create_if_missing = true;
+
+  // Every acknowledged change is fsync'ed before it is acknowledged, so it
+  // survives a crash of the machine (power loss), not just of the process.
+  // Concurrent writers share one fsync (group commit), so the cost is one
+  // fsync per group of waiting writers, not per document.
+  // With sync = false a change is handed to the OS (like write() without
+  // fsync()): it survives `kill -9` of pdfs but not a crash of the machine.
+  // Default: true.
+  bool sync = true;
+
+  // Largest single document (minified bytes). Larger → TooLarge.
+  // Default: 64 MiB, the same as the HTTP body limit.
+  size_t max_document_bytes = size_t{64} << 20;
+
+  // Deepest nesting of arrays and objects inside one document. Deeper →
+  // InvalidArgument. Bounds the parser's stack. Default: 512.
+  size_t max_json_depth = 512;
+
+  // Most bytes of documents one group commit gathers from waiting writers
+  // before it writes; a larger single batch is still written whole.
+  // Default: 4 MiB.
+  size_t max_group_commit_bytes = size_t{4} << 20;
+
+  // RocksDB block cache for document and metadata blocks. Default: 64 MiB.
+  size_t block_cache_bytes = size_t{64} << 20;
+};
+
+}  // namespace pdfs
+
+#endif  // PDFS_ENGINE_OPTIONS_H_

@@ -1,0 +1,108 @@
+// Status and Result: the engine's one error vocabulary.
+//
+// A Status is a code plus a sentence for people. Adapters (http/, fs/) map
+// the code through one table each and show the message; they never parse it.
+// Status and Result are value types, intentionally copyable. No exception
+// crosses the engine's API.
+#ifndef PDFS_ENGINE_STATUS_H_
+#define PDFS_ENGINE_STATUS_H_
+
+#include <cassert>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace pdfs {
+
+class [[nodiscard]] Status {
+ public:
+  // Add a code only when some adapter must answer differently; every adapter
+  // maps codes in a switch without `default`, so a new code breaks the build
+  // until it is mapped everywhere.
+  enum class Code {
+    kOk = 0,
+    kNotFound,         // unknown topic or location
+    kInvalidArgument,  // bad name, JSON, range or number
+    kAlreadyExists,    // topic created twice
+    kTooLarge,         // document, batch or body over a limit
+    kConflict,         // a concurrent change won
+    kNoSpace,          // the disk is full; reads still work, retry after freeing space
+    kUnavailable,      // the store is shutting down or busy (e.g. data directory held)
+    kIOError,          // RocksDB or OS failure
+  };
+
+  Status() = default;  // OK
+  static Status Ok() { return Status(); }
+  static Status NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
+  static Status InvalidArgument(std::string msg) {
+    return Status(Code::kInvalidArgument, std::move(msg));
+  }
+  static Status AlreadyExists(std::string msg) {
+    return Status(Code::kAlreadyExists, std::move(msg));
+  }
+  static Status TooLarge(std::string msg) { return Status(Code::kTooLarge, std::move(msg)); }
+  static Status Conflict(std::string msg) { return Status(Code::kConflict, std::move(msg)); }
+  static Status NoSpace(std::string msg) { return Status(Code::kNoSpace, std::move(msg)); }
+  static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
+  static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  bool IsNotFound() const { return code_ == Code::kNotFound; }
+  bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
+  bool IsAlreadyExists() const { return code_ == Code::kAlreadyExists; }
+  bool IsTooLarge() const { return code_ == Code::kTooLarge; }
+  bool IsNoSpace() const { return code_ == Code::kNoSpace; }
+  bool IsUnavailable() const { return code_ == Code::kUnavailable; }
+  bool IsIOError() const { return code_ == Code::kIOError; }
+
+  // The sentence for people, e.g. `topic "metrics" does not exist`. Empty iff ok().
+  const std::string& message() const { return message_; }
+  // "NotFound: topic ..." for logs.
+  std::string ToString() const;
+  static const char* CodeName(Code code);
+
+ private:
+  Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
+
+  Code code_ = Code::kOk;
+  std::string message_;
+};
+
+// Holds a T or a non-OK Status. value() on an error is a bug (asserted).
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
+    assert(!status_.ok() && "Result built from an OK status without a value");
+  }
+
+  bool ok() const { return value_.has_value(); }
+  const Status& status() const { return status_; }
+
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  Status status_;
+  std::optional<T> value_;
+};
+
+}  // namespace pdfs
+
+#endif  // PDFS_ENGINE_STATUS_H_

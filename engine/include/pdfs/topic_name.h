@@ -1,0 +1,22 @@
+// Topic names: 1-128 bytes of A-Z a-z 0-9 _ - . not starting with '.'.
+// Such a name can never escape the data directory, the mount or a URL path.
+#ifndef PDFS_ENGINE_TOPIC_NAME_H_
+#define PDFS_ENGINE_TOPIC_NAME_H_
+
+#include <cstddef>
+#include <string_view>
+
+#include "pdfs/status.h"
+
+namespace pdfs {
+
+inline constexpr size_t kMaxTopicNameBytes = 128;
+
+// OK iff `name` is a valid topic name; otherwise InvalidArgument with a
+// sentence saying what is wrong (the name is quoted only when it is printable
+// and short, so hostile names never reach a log or a response verbatim).
+Status ValidateTopicName(std::string_view name);
+
+}  // namespace pdfs
+
+#endif  // PDFS_ENGINE_TOPIC_NAME_H_

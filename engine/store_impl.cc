@@ -1,0 +1,690 @@
+// StoreImpl: topics on RocksDB with a group-committing writer queue.
+//
+// Every mutation (append, create, truncate, trim, delete) is a Writer in one
+// queue. The writer at the head leads: it takes the writers waiting behind it
+// (up to max_group_commit_bytes), assigns locations in queue order, builds
+// ONE WriteBatch holding the documents and the new metadata of every topic it
+// touches, writes it with one fsync, publishes the new metadata, tells
+// listeners, and hands each writer its result. Only one batch is ever in
+// flight, so the WAL holds writes in location order and a crash can never
+// leave a later document without an earlier one.
+#include "store_impl.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <system_error>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "pdfs/topic_name.h"
+
+namespace pdfs::engine {
+namespace {
+
+constexpr char kDocsFamily[] = "docs";
+constexpr char kTopicsFamily[] = "topics";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Quote(std::string_view topic) { return "topic \"" + std::string(topic) + "\""; }
+
+Status TopicNotFound(std::string_view topic) {
+  return Status::NotFound(Quote(topic) + " does not exist");
+}
+
+Status LocationNotFound(std::string_view topic, uint64_t location, const TopicMeta& meta) {
+  std::string held = meta.count == meta.first
+                         ? "has no documents"
+                         : "holds locations " + std::to_string(meta.first) + ".." +
+                               std::to_string(meta.count - 1);
+  return Status::NotFound(Quote(topic) + " " + held + "; location " + std::to_string(location) +
+                          " does not exist");
+}
+
+TopicMeta ToPublic(std::string_view name, const StoredMeta& m) {
+  TopicMeta t;
+  t.topic = std::string(name);
+  t.id = m.id;
+  t.count = m.count;
+  t.first = m.first;
+  t.size = m.end_offset - m.first_offset;
+  t.last_append_ms = m.last_append_ms;
+  return t;
+}
+
+// Reads a document range from one snapshot.
+class RangeReaderImpl : public RangeReader {
+ public:
+  RangeReaderImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snap,
+                  uint64_t topic_id, uint64_t begin, uint64_t end)
+      : db_(db),
+        snapshot_(snap),
+        begin_key_(EncodeDocKey(topic_id, begin)),
+        end_key_(EncodeDocKey(topic_id, end)),
+        upper_bound_(end_key_) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    ro.iterate_upper_bound = &upper_bound_;
+    // Large scans should not evict the hot working set of point reads.
+    ro.fill_cache = false;
+    ro.adaptive_readahead = true;
+    it_.reset(db_->NewIterator(ro, cf));
+  }
+  ~RangeReaderImpl() override {
+    it_.reset();
+    db_->ReleaseSnapshot(snapshot_);
+  }
+
+  const Record* Next() override {
+    if (!started_) {
+      started_ = true;
+      it_->Seek(begin_key_);
+    } else {
+      it_->Next();
+    }
+    if (!it_->Valid()) {
+      if (!it_->status().ok()) status_ = Status::IOError("reading documents: " + it_->status().ToString());
+      return nullptr;
+    }
+    uint64_t id = 0;
+    RecordHeader header;
+    std::string_view data;
+    rocksdb::Slice key = it_->key();
+    rocksdb::Slice value = it_->value();
+    if (!DecodeDocKey(std::string_view(key.data(), key.size()), &id, &record_.location) ||
+        !DecodeRecord(std::string_view(value.data(), value.size()), &header, &data)) {
+      status_ = Status::IOError("a stored record is corrupt");
+      return nullptr;
+    }
+    record_.serial = header.serial;
+    record_.append_time_ms = header.append_time_ms;
+    record_.content_type.assign(header.content_type);
+    record_.data.assign(data);
+    return &record_;
+  }
+
+  Status status() const override { return status_; }
+
+ private:
+  rocksdb::DB* const db_;
+  const rocksdb::Snapshot* const snapshot_;
+  const std::string begin_key_;
+  const std::string end_key_;
+  rocksdb::Slice upper_bound_;  // points into end_key_; must outlive it_
+  std::unique_ptr<rocksdb::Iterator> it_;
+  bool started_ = false;
+  Record record_;
+  Status status_;
+};
+
+}  // namespace
+
+StoreImpl::StoreImpl(const Options& options, std::string dir, DirLock lock)
+    : options_(options), dir_(std::move(dir)), lock_(std::move(lock)) {
+  write_options_.sync = options_.sync;
+}
+
+StoreImpl::~StoreImpl() {
+  Shutdown();
+  if (db_) {
+    for (auto* cf : {docs_cf_, topics_cf_, default_cf_}) {
+      if (cf != nullptr) db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+    }
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+  }
+}
+
+Result<std::unique_ptr<Store>> StoreImpl::Open(const Options& options, const std::string& dir) {
+  std::error_code ec;
+  if (options.create_if_missing) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::IOError("cannot create data directory " + dir + ": " + ec.message());
+  }
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return Status::IOError("data directory " + dir + " does not exist or is not a directory");
+  }
+  Result<DirLock> lock = DirLock::Acquire(dir);
+  if (!lock.ok()) return lock.status();
+  std::unique_ptr<StoreImpl> store(new StoreImpl(options, dir, std::move(lock).value()));
+  if (Status s = store->OpenDb(); !s.ok()) return s;
+  if (Status s = store->LoadTopics(); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Status StoreImpl::FromRocks(const rocksdb::Status& s, std::string_view what) const {
+  if (s.ok()) return Status::Ok();
+  if (s.IsNoSpace()) {
+    return Status::NoSpace(std::string(what) + ": the disk holding " + dir_ +
+                           " is full; free space and try again");
+  }
+  return Status::IOError(std::string(what) + ": " + s.ToString());
+}
+
+Status StoreImpl::OpenDb() {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options_.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+  db_options.max_log_file_size = 8 << 20;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  const auto supported = rocksdb::GetSupportedCompressions();
+  if (std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end()) {
+    cf_options.compression = rocksdb::kLZ4Compression;
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options},
+      {kDocsFamily, cf_options},
+      {kTopicsFamily, cf_options},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(rocksdb::DBOptions(db_options), dir_ + "/db", families, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, "cannot open the database in " + dir_);
+  db_.reset(raw);
+  default_cf_ = handles[0];
+  docs_cf_ = handles[1];
+  topics_cf_ = handles[2];
+  return Status::Ok();
+}
+
+Status StoreImpl::LoadTopics() {
+  auto read_counter = [&](std::string_view key, uint64_t* out) -> Status {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), default_cf_, key, &value);
+    if (s.IsNotFound()) return Status::Ok();
+    if (!s.ok()) return FromRocks(s, "reading store counters");
+    if (value.size() != 8) return Status::IOError("store counter " + std::string(key) + " is corrupt");
+    *out = DecodeFixed64LE(value.data());
+    return Status::Ok();
+  };
+  if (Status s = read_counter(kNextTopicIdKey, &next_topic_id_); !s.ok()) return s;
+  if (Status s = read_counter(kNextSerialKey, &next_serial_); !s.ok()) return s;
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), topics_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto state = std::make_shared<TopicState>();
+    state->name = it->key().ToString();
+    if (!DecodeMeta(std::string_view(it->value().data(), it->value().size()), &state->meta)) {
+      return Status::IOError("metadata of " + Quote(state->name) + " is corrupt");
+    }
+    next_topic_id_ = std::max(next_topic_id_, state->meta.id + 1);
+    topics_.emplace(state->name, std::move(state));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading topics");
+  return Status::Ok();
+}
+
+std::shared_ptr<StoreImpl::TopicState> StoreImpl::FindLocked(std::string_view topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? nullptr : it->second;
+}
+
+TopicMeta StoreImpl::PublicMeta(const TopicState& state) const {
+  return ToPublic(state.name, state.meta);
+}
+
+// ---------------------------------------------------------------------------
+// The writer queue.
+
+Status StoreImpl::Commit(Writer* w) {
+  std::unique_lock<std::mutex> lock(mu_);
+  writers_.push_back(w);
+  while (!w->done && w != writers_.front()) w->cv.wait(lock);
+  if (w->done) return w->status;
+
+  // This writer leads. Gather the group: a truncation, trim or deletion of a
+  // topic that an earlier writer of the group changed ends the group, since
+  // its size bookkeeping reads records that must already be on disk.
+  std::vector<Writer*> group;
+  std::set<std::string_view> touched;
+  size_t bytes = 0;
+  for (Writer* x : writers_) {
+    size_t x_bytes = x->docs != nullptr ? x->docs->bytes() : 0;
+    if (!group.empty()) {
+      if (bytes + x_bytes > options_.max_group_commit_bytes) break;
+      if (x->op != Writer::Op::kAppend && touched.count(x->topic) != 0) break;
+    }
+    group.push_back(x);
+    touched.insert(x->topic);
+    bytes += x_bytes;
+  }
+  lock.unlock();
+
+  std::vector<ChangeEvent> events;
+  WriteGroup(group, &events);
+  if (!events.empty()) {
+    std::lock_guard<std::mutex> listeners_lock(listeners_mu_);
+    for (const ChangeEvent& event : events) {
+      for (ChangeListener* listener : listeners_) listener->OnChange(event);
+    }
+  }
+
+  lock.lock();
+  for (Writer* x : group) {
+    assert(writers_.front() == x);
+    writers_.pop_front();
+    x->done = true;
+    if (x != w) x->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return w->status;
+}
+
+// The leader's work: compute every writer's result against a scratch copy of
+// the metadata, write one batch, then publish. Runs without mu_ except to
+// publish; only the leader changes topics_, so reading it here is safe.
+void StoreImpl::WriteGroup(const std::vector<Writer*>& group, std::vector<ChangeEvent>* events) {
+  // The state of one topic as the group changes it.
+  struct Pending {
+    std::shared_ptr<TopicState> before;  // committed state, null if none
+    bool exists = false;
+    bool recreated = false;  // deleted (and maybe created again) in this group
+    bool dirty = false;
+    StoredMeta meta;
+  };
+  std::map<std::string_view, Pending> pending;
+  auto pending_for = [&](std::string_view name) -> Pending& {
+    auto [it, inserted] = pending.try_emplace(name);
+    if (inserted) {
+      auto found = topics_.find(name);
+      if (found != topics_.end()) {
+        it->second.before = found->second;
+        it->second.exists = true;
+        it->second.meta = found->second->meta;
+      }
+    }
+    return it->second;
+  };
+
+  uint64_t next_topic_id = next_topic_id_;
+  uint64_t next_serial = next_serial_;
+  const int64_t now = NowMs();
+  rocksdb::WriteBatch batch;
+  std::string value;
+  std::vector<ChangeEvent> group_events;
+  auto event = [&](ChangeEvent::Kind kind, std::string_view name, const StoredMeta& m,
+                   uint64_t from, uint64_t to) {
+    group_events.push_back(ChangeEvent{kind, std::string(name), m.id, from, to});
+  };
+  auto create = [&](std::string_view name, Pending& p) {
+    p.exists = true;
+    p.dirty = true;
+    p.meta = StoredMeta{};
+    p.meta.id = next_topic_id++;
+    p.meta.last_append_ms = now;
+    event(ChangeEvent::Kind::kTopicCreated, name, p.meta, 0, 0);
+  };
+
+  for (Writer* x : group) {
+    x->status = Status::Ok();
+    Pending& p = pending_for(x->topic);
+    switch (x->op) {
+      case Writer::Op::kCreate:
+        if (p.exists) {
+          x->status = Status::AlreadyExists(Quote(x->topic) + " already exists");
+          break;
+        }
+        create(x->topic, p);
+        break;
+
+      case Writer::Op::kAppend: {
+        if (!p.exists) create(x->topic, p);
+        const uint64_t n = x->docs->size();
+        if (p.meta.count > std::numeric_limits<uint64_t>::max() - 1 - n) {
+          x->status = Status::InvalidArgument(Quote(x->topic) + " has no locations left");
+          break;
+        }
+        const int64_t time = std::max(now, p.meta.last_append_ms);
+        for (size_t i = 0; i < n; ++i) {
+          std::string_view doc = (*x->docs)[i];
+          value.clear();
+          EncodeRecord(RecordHeader{next_serial++, time, p.meta.end_offset, {}}, doc, &value);
+          batch.Put(docs_cf_, EncodeDocKey(p.meta.id, p.meta.count + i), value);
+          p.meta.end_offset += doc.size();
+        }
+        x->first_location = p.meta.count;
+        p.meta.count += n;
+        p.meta.last_append_ms = time;
+        p.dirty = true;
+        event(ChangeEvent::Kind::kAppended, x->topic, p.meta, x->first_location, p.meta.count);
+        break;
+      }
+
+      case Writer::Op::kTruncate: {
+        if (!p.exists) {
+          x->status = TopicNotFound(x->topic);
+          break;
+        }
+        const uint64_t at = x->location;
+        const uint64_t old_count = p.meta.count;
+        if (at >= old_count) break;  // at or past the end: nothing to do
+        if (at <= p.meta.first) {
+          p.meta.end_offset = p.meta.first_offset;
+        } else if (Status s = ReadOffset(p.meta.id, at, &p.meta.end_offset); !s.ok()) {
+          x->status = s;
+          break;
+        }
+        batch.DeleteRange(docs_cf_, EncodeDocKey(p.meta.id, std::max(at, p.meta.first)),
+                          EncodeDocKey(p.meta.id, old_count));
+        p.meta.count = at;
+        p.meta.first = std::min(p.meta.first, at);
+        p.dirty = true;
+        event(ChangeEvent::Kind::kTruncated, x->topic, p.meta, at, old_count);
+        break;
+      }
+
+      case Writer::Op::kTrim: {
+        if (!p.exists) {
+          x->status = TopicNotFound(x->topic);
+          break;
+        }
+        const uint64_t to = std::min(x->location, p.meta.count);
+        const uint64_t old_first = p.meta.first;
+        if (to <= old_first) break;  // already trimmed that far
+        uint64_t new_first_offset = p.meta.end_offset;
+        if (to < p.meta.count) {
+          if (Status s = ReadOffset(p.meta.id, to, &new_first_offset); !s.ok()) {
+            x->status = s;
+            break;
+          }
+        }
+        batch.DeleteRange(docs_cf_, EncodeDocKey(p.meta.id, old_first),
+                          EncodeDocKey(p.meta.id, to));
+        p.meta.first = to;
+        p.meta.first_offset = new_first_offset;
+        p.dirty = true;
+        event(ChangeEvent::Kind::kTrimmed, x->topic, p.meta, old_first, to);
+        break;
+      }
+
+      case Writer::Op::kDelete:
+        if (!p.exists) {
+          x->status = TopicNotFound(x->topic);
+          break;
+        }
+        batch.DeleteRange(docs_cf_, EncodeDocKey(p.meta.id, 0), EncodeDocKey(p.meta.id + 1, 0));
+        event(ChangeEvent::Kind::kTopicDeleted, x->topic, p.meta, p.meta.first, p.meta.count);
+        p.exists = false;
+        p.recreated = true;
+        p.dirty = true;
+        break;
+    }
+    if (x->status.ok() && p.exists) x->meta = ToPublic(x->topic, p.meta);
+  }
+
+  // Metadata goes last, one entry per topic, so the batch holds each topic's
+  // final state for this group.
+  for (auto& [name, p] : pending) {
+    if (!p.dirty) continue;
+    if (p.exists) {
+      batch.Put(topics_cf_, rocksdb::Slice(name.data(), name.size()), EncodeMeta(p.meta));
+    } else {
+      batch.Delete(topics_cf_, rocksdb::Slice(name.data(), name.size()));
+    }
+  }
+  if (next_topic_id != next_topic_id_) {
+    std::string v;
+    PutFixed64LE(&v, next_topic_id);
+    batch.Put(default_cf_, kNextTopicIdKey, v);
+  }
+  if (next_serial != next_serial_) {
+    std::string v;
+    PutFixed64LE(&v, next_serial);
+    batch.Put(default_cf_, kNextSerialKey, v);
+  }
+  if (batch.Count() == 0) return;
+
+  Status written = FromRocks(db_->Write(write_options_, &batch), "writing to the store");
+  if (!written.ok()) {
+    // A failed write (typically ENOSPC) puts RocksDB into a read-only error
+    // state; try to leave it at once so the next write can succeed once the
+    // disk has room again, without a restart.
+    db_->Resume().PermitUncheckedError();
+    for (Writer* x : group) {
+      if (x->status.ok()) x->status = written;
+    }
+    return;
+  }
+
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [name, p] : pending) {
+    if (!p.dirty) continue;
+    if (p.before != nullptr && (p.recreated || !p.exists)) {
+      p.before->deleted = true;
+      p.before->changed.notify_all();
+      topics_.erase(p.before->name);
+      p.before = nullptr;
+    }
+    if (!p.exists) continue;
+    if (p.before == nullptr) {
+      auto state = std::make_shared<TopicState>();
+      state->name = std::string(name);
+      p.before = state;
+      topics_.emplace(state->name, state);
+    }
+    p.before->meta = p.meta;
+    p.before->changed.notify_all();
+  }
+  next_topic_id_ = next_topic_id;
+  next_serial_ = next_serial;
+  *events = std::move(group_events);
+}
+
+Status StoreImpl::ReadOffset(uint64_t id, uint64_t location, uint64_t* offset) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), docs_cf_, EncodeDocKey(id, location), &value);
+  if (!s.ok()) return FromRocks(s, "reading the record at location " + std::to_string(location));
+  RecordHeader header;
+  std::string_view data;
+  if (!DecodeRecord(std::string_view(value.data(), value.size()), &header, &data)) {
+    return Status::IOError("the record at location " + std::to_string(location) + " is corrupt");
+  }
+  *offset = header.offset;
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Public operations.
+
+Result<TopicMeta> StoreImpl::CreateTopic(std::string_view topic) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  Writer w(Writer::Op::kCreate, topic);
+  if (Status s = Commit(&w); !s.ok()) return s;
+  return std::move(w.meta);
+}
+
+std::vector<TopicMeta> StoreImpl::ListTopics() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<TopicMeta> out;
+  out.reserve(topics_.size());
+  for (const auto& [name, state] : topics_) out.push_back(PublicMeta(*state));
+  return out;
+}
+
+Result<TopicMeta> StoreImpl::Stat(std::string_view topic) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::shared_ptr<TopicState> state = FindLocked(topic);
+  if (state == nullptr) return TopicNotFound(topic);
+  return PublicMeta(*state);
+}
+
+Status StoreImpl::DeleteTopic(std::string_view topic) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  Writer w(Writer::Op::kDelete, topic);
+  return Commit(&w);
+}
+
+Result<Store::AppendResult> StoreImpl::Append(std::string_view topic, const DocumentBatch& docs) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  if (docs.empty()) return Status::InvalidArgument("an append needs at least one document");
+  for (size_t i = 0; i < docs.size(); ++i) {
+    if (docs[i].size() > options_.max_document_bytes) {
+      return Status::TooLarge("document " + std::to_string(i) + " has " +
+                              std::to_string(docs[i].size()) + " bytes; the limit is " +
+                              std::to_string(options_.max_document_bytes));
+    }
+  }
+  Writer w(Writer::Op::kAppend, topic);
+  w.docs = &docs;
+  if (Status s = Commit(&w); !s.ok()) return s;
+  return AppendResult{w.first_location, std::move(w.meta)};
+}
+
+Result<Record> StoreImpl::Get(std::string_view topic, uint64_t location) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  TopicMeta meta;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_ptr<TopicState> state = FindLocked(topic);
+    if (state == nullptr) return TopicNotFound(topic);
+    meta = PublicMeta(*state);
+  }
+  if (location < meta.first || location >= meta.count) {
+    return LocationNotFound(topic, location, meta);
+  }
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), docs_cf_, EncodeDocKey(meta.id, location), &value);
+  // NotFound here: a truncation or deletion committed since the check above.
+  if (s.IsNotFound()) return LocationNotFound(topic, location, meta);
+  if (!s.ok()) return FromRocks(s, "reading a document");
+  RecordHeader header;
+  std::string_view data;
+  if (!DecodeRecord(std::string_view(value.data(), value.size()), &header, &data)) {
+    return Status::IOError("the record at location " + std::to_string(location) + " of " +
+                           Quote(topic) + " is corrupt");
+  }
+  Record record;
+  record.location = location;
+  record.serial = header.serial;
+  record.append_time_ms = header.append_time_ms;
+  record.content_type.assign(header.content_type);
+  record.data.assign(data);
+  return record;
+}
+
+Result<std::unique_ptr<RangeReader>> StoreImpl::Read(std::string_view topic, uint64_t begin,
+                                                     uint64_t end) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  // The snapshot is taken before the metadata is read. Any snapshot is one
+  // committed state, and the bounds below only narrow it, so the result is
+  // always a consecutive run of one committed state.
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  TopicMeta meta;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_ptr<TopicState> state = FindLocked(topic);
+    if (state == nullptr) {
+      db_->ReleaseSnapshot(snapshot);
+      return TopicNotFound(topic);
+    }
+    meta = PublicMeta(*state);
+  }
+  begin = std::max(begin, meta.first);
+  end = std::min(end, meta.count);
+  if (end < begin) end = begin;
+  return std::unique_ptr<RangeReader>(
+      new RangeReaderImpl(db_.get(), docs_cf_, snapshot, meta.id, begin, end));
+}
+
+Result<TopicMeta> StoreImpl::Truncate(std::string_view topic, uint64_t location) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  Writer w(Writer::Op::kTruncate, topic);
+  w.location = location;
+  if (Status s = Commit(&w); !s.ok()) return s;
+  return std::move(w.meta);
+}
+
+Result<TopicMeta> StoreImpl::TrimFront(std::string_view topic, uint64_t location) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  Writer w(Writer::Op::kTrim, topic);
+  w.location = location;
+  if (Status s = Commit(&w); !s.ok()) return s;
+  return std::move(w.meta);
+}
+
+Result<uint64_t> StoreImpl::FindLocationAtTime(std::string_view topic, int64_t time_ms) {
+  Result<TopicMeta> meta = Stat(topic);
+  if (!meta.ok()) return meta.status();
+  // Append times never decrease within a topic: binary search. A location
+  // that vanished meanwhile (truncation) counts as past the end.
+  uint64_t lo = meta->first;
+  uint64_t hi = meta->count;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    Result<Record> r = Get(topic, mid);
+    if (!r.ok()) {
+      if (!r.status().IsNotFound()) return r.status();
+      hi = mid;
+    } else if (r->append_time_ms < time_ms) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+Result<TopicMeta> StoreImpl::WaitForLocation(std::string_view topic, uint64_t location,
+                                             std::chrono::steady_clock::time_point deadline) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  std::unique_lock<std::mutex> lock(mu_);
+  std::shared_ptr<TopicState> state = FindLocked(topic);
+  if (state == nullptr) return TopicNotFound(topic);
+  for (;;) {
+    if (shutting_down_) return Status::Unavailable("the server is shutting down");
+    if (state->deleted) return Status::NotFound(Quote(topic) + " was deleted");
+    if (state->meta.count > location || std::chrono::steady_clock::now() >= deadline) {
+      return PublicMeta(*state);
+    }
+    state->changed.wait_until(lock, deadline);
+  }
+}
+
+void StoreImpl::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutting_down_ = true;
+  for (auto& [name, state] : topics_) state->changed.notify_all();
+}
+
+void StoreImpl::AddListener(ChangeListener* listener) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  listeners_.push_back(listener);
+}
+
+void StoreImpl::RemoveListener(ChangeListener* listener) {
+  std::lock_guard<std::mutex> lock(listeners_mu_);
+  listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), listener), listeners_.end());
+}
+
+}  // namespace pdfs::engine
+
+namespace pdfs {
+
+Result<std::unique_ptr<Store>> Store::Open(const Options& options, const std::string& dir) {
+  return engine::StoreImpl::Open(options, dir);
+}
+
+}  // namespace pdfs
