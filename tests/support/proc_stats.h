@@ -1,0 +1,31 @@
+// Reading a process's resident memory from /proc, for memory-bound tests.
+#ifndef PDFS_TESTS_SUPPORT_PROC_STATS_H_
+#define PDFS_TESTS_SUPPORT_PROC_STATS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+namespace pdfs::testing {
+
+// VmRSS of `pid` (0 = this process) in bytes; 0 if unknown.
+inline uint64_t ResidentBytes(pid_t pid = 0) {
+  std::ifstream in(pid == 0 ? std::string("/proc/self/status")
+                            : "/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      uint64_t kb = 0;
+      in >> kb;
+      return kb * 1024;
+    }
+    std::getline(in, key);
+  }
+  return 0;
+}
+
+}  // namespace pdfs::testing
+
+#endif  // PDFS_TESTS_SUPPORT_PROC_STATS_H_
