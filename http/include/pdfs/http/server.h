@@ -1,0 +1,59 @@
+// The PhatData stream service over HTTP (DESIGN.md section 3) on one Store.
+#ifndef PDFS_HTTP_SERVER_H_
+#define PDFS_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "pdfs/status.h"
+#include "pdfs/store.h"
+
+namespace pdfs::http {
+
+struct ServerOptions {
+  // Address to listen on. Port 0 picks a free port (see Server::port()).
+  std::string host = "127.0.0.1";
+  int port = 9080;
+  // Largest request body; larger requests get 413 and store nothing.
+  // Default: 64 MiB.
+  size_t max_body_bytes = size_t{64} << 20;
+  // Worker threads. cpp-httplib keeps one thread per open connection
+  // (keep-alive included) and per long-poll, so this bounds both.
+  // Default: 64.
+  size_t threads = 64;
+  // Longest `?wait=` a client may ask for, in seconds. Default: 300.
+  uint64_t max_wait_seconds = 300;
+};
+
+// Splits "HOST:PORT" (or "[v6]:PORT", or ":PORT" meaning 127.0.0.1).
+// InvalidArgument with a sentence if it is malformed.
+Status ParseListenAddress(const std::string& text, std::string* host, int* port);
+
+// An HTTP server on a Store. Start() and Stop() are called from one thread;
+// requests are served on the server's own threads.
+class Server {
+ public:
+  // `store` must outlive the Server.
+  Server(Store* store, ServerOptions options);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  ~Server();  // Stop()s
+
+  // Binds and starts serving in the background. Unavailable with a sentence
+  // such as "cannot listen on 127.0.0.1:9080: address already in use".
+  Status Start();
+  // The bound port (useful with port 0). REQUIRES: Start() succeeded.
+  int port() const;
+  // Stops accepting, ends open connections and long-polls, joins threads.
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pdfs::http
+
+#endif  // PDFS_HTTP_SERVER_H_

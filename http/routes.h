@@ -1,0 +1,38 @@
+// Route families of the HTTP server; each file registers one family.
+#ifndef PDFS_HTTP_ROUTES_H_
+#define PDFS_HTTP_ROUTES_H_
+
+#include <atomic>
+
+#include <httplib.h>
+
+#include "metrics.h"
+#include "pdfs/http/server.h"
+#include "pdfs/store.h"
+
+namespace pdfs::http {
+
+// What every route family may use. Outlives the httplib::Server.
+struct RouteContext {
+  Store* store = nullptr;
+  ServerOptions options;
+  Metrics metrics;
+  // Set by Server::Stop(); long-polls check it so that shutdown never waits
+  // for a client's full `?wait=`.
+  std::atomic<bool> stopping{false};
+};
+
+// routes_stream.cc: /stream/... (DESIGN.md section 3).
+void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx);
+// routes_service.cc: /health and /metrics.
+void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx);
+
+// Answers 405 with an Allow header for every method in `refused` on
+// `pattern`. httplib would answer 404 for them.
+enum MethodBit : unsigned { kGet = 1, kPost = 2, kPut = 4, kDelete = 8, kPatch = 16, kOptions = 32 };
+void RegisterMethodNotAllowed(httplib::Server& server, const std::string& pattern,
+                              unsigned allowed);
+
+}  // namespace pdfs::http
+
+#endif  // PDFS_HTTP_ROUTES_H_

@@ -1,0 +1,223 @@
+// Server: builds the httplib::Server, installs the cross-cutting hooks and
+// the route families, and runs it on a thread of its own.
+#include "pdfs/http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include <httplib.h>
+
+#include "error_map.h"
+#include "path_params.h"
+#include "routes.h"
+
+namespace pdfs::http {
+namespace {
+
+// The backlog Debian's compiled httplib passes to listen() is 5; 32 clients
+// connecting at once would see dropped SYNs and one-second retries.
+constexpr int kListenBacklog = 1024;
+
+// Why binding host:port fails, as strerror text, found by trying it.
+std::string BindError(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* result = nullptr;
+  std::string service = std::to_string(port);
+  int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &result);
+  if (rc != 0) return std::string("cannot resolve the host: ") + gai_strerror(rc);
+  std::string why = "unknown error";
+  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      why = std::strerror(errno);
+      continue;
+    }
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      why = std::strerror(errno);
+      close(fd);
+      continue;
+    }
+    close(fd);
+    why = "the address could be bound on retry; another process may have released it";
+    break;
+  }
+  freeaddrinfo(result);
+  for (char& c : why) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return why;
+}
+
+// Fills the body of every error response that a handler left empty
+// (httplib's own 400/404/413/414), in the same {"error": ...} shape.
+httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib::Request& req,
+                                               httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Handled;
+  switch (res.status) {
+    case 404:
+      WriteError(res, 404, "no such endpoint: " + req.method + " " + req.path.substr(0, 200));
+      break;
+    case 413:
+      if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") == 0) {
+        WriteError(res, 413,
+                   "form-encoded bodies are limited to 8192 bytes; send documents with "
+                   "Content-Type: application/json");
+      } else {
+        WriteError(res, 413,
+                   "the request body is larger than the limit of " +
+                       std::to_string(ctx.options.max_body_bytes) + " bytes; nothing was stored");
+      }
+      break;
+    case 414:
+      WriteError(res, 414, "the request URI is too long");
+      break;
+    case 400:
+      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+          !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+        WriteError(res, 400,
+                   "the request has no body; send JSON with a Content-Length or chunked "
+                   "encoding");
+      } else {
+        WriteError(res, 400, "the request is malformed");
+      }
+      break;
+    default:
+      WriteError(res, res.status,
+                 "the request failed with HTTP status " + std::to_string(res.status));
+      break;
+  }
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+}  // namespace
+
+Status ParseListenAddress(const std::string& text, std::string* host, int* port) {
+  const size_t colon = text.rfind(':');
+  auto bad = [&] {
+    return Status::InvalidArgument("listen address \"" + text.substr(0, 100) +
+                                   "\" is not HOST:PORT (for example 127.0.0.1:9080)");
+  };
+  if (colon == std::string::npos) return bad();
+  std::string h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) h = "127.0.0.1";
+  uint64_t p = 0;
+  if (!ParseU64(text.substr(colon + 1), "port", &p).ok() || p > 65535) return bad();
+  *host = h;
+  *port = static_cast<int>(p);
+  return Status::Ok();
+}
+
+class Server::Impl {
+ public:
+  Impl(Store* store, ServerOptions options) {
+    ctx_.store = store;
+    ctx_.options = std::move(options);
+  }
+
+  Status Start() {
+    const size_t threads = ctx_.options.threads;
+    svr_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // Without TCP_NODELAY every keep-alive response waits ~40 ms for the
+    // client's delayed ACK (Nagle).
+    svr_.set_tcp_nodelay(true);
+    // httplib's default closes a keep-alive connection after 5 requests.
+    svr_.set_keep_alive_max_count(1u << 30);
+    svr_.set_payload_max_length(ctx_.options.max_body_bytes);
+    // Not httplib::default_socket_options: it sets SO_REUSEPORT, which lets
+    // a second server bind a busy port and silently share its connections.
+    svr_.set_socket_options([this](int fd) {
+      int yes = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listen_fd_ = fd;
+    });
+    svr_.set_error_handler(httplib::Server::HandlerWithResponse(
+        [this](const httplib::Request& req, httplib::Response& res) {
+          return FillErrorBody(ctx_, req, res);
+        }));
+    svr_.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "unknown exception";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          std::fprintf(stderr, "pdfs: internal error while serving a request: %s\n", what.c_str());
+          WriteError(res, 500, "internal error: " + what);
+        });
+    svr_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      Metrics& m = ctx_.metrics;
+      if (res.status >= 500) {
+        ++m.responses_5xx;
+        std::fprintf(stderr, "pdfs: %s %s -> %d %s\n", req.method.c_str(),
+                     req.path.substr(0, 200).c_str(), res.status, res.body.c_str());
+      } else if (res.status >= 400) {
+        ++m.responses_4xx;
+      } else {
+        ++m.responses_2xx;
+      }
+    });
+    RegisterStreamRoutes(svr_, ctx_);
+    RegisterServiceRoutes(svr_, ctx_);
+
+    const std::string& host = ctx_.options.host;
+    if (ctx_.options.port == 0) {
+      port_ = svr_.bind_to_any_port(host);
+      if (port_ <= 0) return Unavailable(BindError(host, 0));
+    } else {
+      if (!svr_.bind_to_port(host, ctx_.options.port)) {
+        return Unavailable(BindError(host, ctx_.options.port));
+      }
+      port_ = ctx_.options.port;
+    }
+    if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);  // Linux updates the backlog
+    thread_ = std::thread([this] { svr_.listen_after_bind(); });
+    return Status::Ok();
+  }
+
+  void Stop() {
+    ctx_.stopping = true;
+    if (thread_.joinable()) {
+      svr_.stop();
+      thread_.join();
+    }
+  }
+
+  int port() const { return port_; }
+
+ private:
+  Status Unavailable(const std::string& why) const {
+    return Status::Unavailable("cannot listen on " + ctx_.options.host + ":" +
+                               std::to_string(ctx_.options.port) + ": " + why);
+  }
+
+  RouteContext ctx_;
+  httplib::Server svr_;
+  std::thread thread_;
+  int port_ = 0;
+  int listen_fd_ = -1;
+};
+
+Server::Server(Store* store, ServerOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(options))) {}
+
+Server::~Server() { Stop(); }
+
+Status Server::Start() { return impl_->Start(); }
+int Server::port() const { return impl_->port(); }
+void Server::Stop() { impl_->Stop(); }
+
+}  // namespace pdfs::http

@@ -1,0 +1,44 @@
+// pdfs serve: HTTP only, in the foreground, until SIGINT or SIGTERM.
+#include <cstdio>
+
+#include "commands.h"
+#include "service.h"
+#include "signals.h"
+
+namespace pdfs::mountd {
+
+const char kServeHelp[] =
+    "  pdfs serve [--data DIR] [--listen ADDR:PORT] [--no-sync] [--max-body BYTES]\n"
+    "             [--threads N] [--max-wait SECONDS]\n"
+    "      Serve the stream API over HTTP (default 127.0.0.1:9080) until SIGINT/SIGTERM.\n";
+
+int RunServe(int argc, char** argv) {
+  Args args(ServiceValueOptions(), ServiceFlags());
+  if (!args.Parse(argc, argv, 2)) {
+    std::fprintf(stderr, "pdfs serve: %s\nusage:\n%s", args.error().c_str(), kServeHelp);
+    return 2;
+  }
+  if (!args.positionals().empty()) {
+    std::fprintf(stderr, "pdfs serve: unexpected argument \"%s\"\nusage:\n%s",
+                 args.positionals()[0].c_str(), kServeHelp);
+    return 2;
+  }
+  ServiceConfig config;
+  if (!ReadServiceConfig(args, /*listen_by_default=*/true, &config)) return 2;
+
+  BlockShutdownSignals();  // before any thread starts
+  std::unique_ptr<Store> store = OpenStoreOrReport(config);
+  if (store == nullptr) return 1;
+  std::unique_ptr<http::Server> server;
+  if (!StartHttpOrReport(store.get(), config, &server)) return 1;
+
+  int sig = WaitForShutdownSignal();
+  std::fprintf(stderr, "pdfs: signal %d, shutting down\n", sig);
+  store->Shutdown();  // ends long-polls at once
+  server->Stop();
+  server.reset();
+  store.reset();  // closes RocksDB cleanly
+  return 0;
+}
+
+}  // namespace pdfs::mountd

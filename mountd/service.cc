@@ -1,0 +1,71 @@
+// ServiceConfig: shared by serve and mount.
+#include "service.h"
+
+#include <cstdio>
+
+#include "defaults.h"
+
+namespace pdfs::mountd {
+
+std::set<std::string> ServiceValueOptions() {
+  return {"data", "listen", "max-body", "threads", "max-wait"};
+}
+std::set<std::string> ServiceFlags() { return {"no-sync"}; }
+
+bool ReadServiceConfig(Args& args, bool listen_by_default, ServiceConfig* config) {
+  config->data_dir = args.Get("data", DefaultDataDir());
+  config->store.sync = !args.Has("no-sync");
+  config->serve_http = listen_by_default || args.Has("listen");
+  if (config->serve_http) {
+    Status s = http::ParseListenAddress(args.Get("listen", kDefaultListen), &config->http.host,
+                                        &config->http.port);
+    if (!s.ok()) {
+      std::fprintf(stderr, "pdfs: %s\n", s.message().c_str());
+      return false;
+    }
+  }
+  uint64_t max_body = 0, threads = 0, max_wait = 0;
+  if (!args.GetU64("max-body", config->http.max_body_bytes, &max_body) ||
+      !args.GetU64("threads", config->http.threads, &threads) ||
+      !args.GetU64("max-wait", config->http.max_wait_seconds, &max_wait)) {
+    std::fprintf(stderr, "pdfs: %s\n", args.error().c_str());
+    return false;
+  }
+  if (threads < 1 || threads > 4096) {
+    std::fprintf(stderr, "pdfs: --threads must be between 1 and 4096\n");
+    return false;
+  }
+  config->http.max_body_bytes = max_body;
+  config->store.max_document_bytes = max_body;
+  config->http.threads = threads;
+  config->http.max_wait_seconds = max_wait;
+  return true;
+}
+
+std::unique_ptr<Store> OpenStoreOrReport(const ServiceConfig& config) {
+  Result<std::unique_ptr<Store>> store = Store::Open(config.store, config.data_dir);
+  if (!store.ok()) {
+    std::fprintf(stderr, "pdfs: %s\n", store.status().message().c_str());
+    return nullptr;
+  }
+  return std::move(store).value();
+}
+
+bool StartHttpOrReport(Store* store, const ServiceConfig& config,
+                       std::unique_ptr<http::Server>* server) {
+  if (!config.serve_http) return true;
+  auto s = std::make_unique<http::Server>(store, config.http);
+  if (Status st = s->Start(); !st.ok()) {
+    std::fprintf(stderr, "pdfs: %s\n", st.message().c_str());
+    return false;
+  }
+  const std::string& host = config.http.host;
+  const bool v6 = host.find(':') != std::string::npos;
+  std::printf("pdfs: serving http://%s%s%s:%d (data in %s)\n", v6 ? "[" : "", host.c_str(),
+              v6 ? "]" : "", s->port(), config.data_dir.c_str());
+  std::fflush(stdout);
+  *server = std::move(s);
+  return true;
+}
+
+}  // namespace pdfs::mountd
