@@ -46,9 +46,18 @@ Spawned Spawn(const std::vector<std::string>& argv, bool pipe_stdin, bool captur
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  std::vector<std::string> env_store;
   std::vector<char*> env;
-  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  // An extra NAME=VALUE replaces the inherited NAME (getenv takes the first).
+  auto overridden = [&extra_env](const char* entry) {
+    for (const std::string& e : extra_env) {
+      size_t eq = e.find('=');
+      if (std::strncmp(entry, e.c_str(), eq + 1) == 0) return true;
+    }
+    return false;
+  };
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden(*e)) env.push_back(*e);
+  }
   for (const std::string& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
   env.push_back(nullptr);
 
