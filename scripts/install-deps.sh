@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages pdfs needs to build and test. Skips apt when
+# everything is already installed. Uses sudo when not root.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  librocksdb-dev libcpp-httplib-dev nlohmann-json3-dev libgtest-dev
+  libfuse3-dev fuse3 attr curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every example of README.md's ```console blocks, in order, against the
+# real `pdfs serve`, and compares each command's output with the lines the
+# README shows under it. Commands are run verbatim except that the address
+# 127.0.0.1:9080 is replaced by the test server's.
+# Usage: readme_examples_test.sh PDFS_BINARY README.md
+set -euo pipefail
+pdfs=$1
+readme=$2
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$pdfs" serve --data "$work/data" --listen 127.0.0.1:0 > "$work/out" 2> "$work/err" &
+pid=$!
+for _ in $(seq 300); do grep -q "serving http://" "$work/out" && break; sleep 0.1; done
+addr=$(sed -n 's|.*serving http://\([^ ]*\).*|\1|p' "$work/out")
+[ -n "$addr" ] || { echo "pdfs did not start"; cat "$work/err"; exit 1; }
+
+# Split the console blocks into numbered command files and expected outputs.
+awk -v dir="$work" '
+  /^```console$/ { inblock = 1; next }
+  /^```$/ && inblock { inblock = 0; next }
+  inblock && /^\$ / { n++; printf "%s\n", substr($0, 3) > (dir "/cmd" n); printf "" > (dir "/want" n); next }
+  inblock && n { print > (dir "/want" n) }
+' "$readme"
+
+failures=0
+count=0
+for cmd in $(ls "$work"/cmd* | sort -V); do
+  n=${cmd##*/cmd}
+  count=$((count + 1))
+  command=$(sed "s/127\.0\.0\.1:9080/$addr/g" "$cmd")
+  got=$(bash -c "$command" 2>&1 || true)
+  want=$(cat "$work/want$n")
+  if [ "$got" != "$want" ]; then
+    failures=$((failures + 1))
+    echo "README example $n differs: \$ $(cat "$cmd")"
+    diff <(echo "$want") <(echo "$got") || true
+  fi
+done
+echo "$count README examples run, $failures differ"
+[ "$count" -gt 0 ] && [ "$failures" -eq 0 ]
