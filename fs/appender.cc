@@ -1,0 +1,74 @@
+// Appender: see appender.h.
+#include "appender.h"
+
+#include <cerrno>
+
+namespace pdfs::fs {
+namespace {
+
+DocumentParser::Limits MakeLimits(size_t max_document_bytes) {
+  DocumentParser::Limits limits;
+  limits.max_document_bytes = max_document_bytes;
+  return limits;
+}
+
+}  // namespace
+
+Appender::Appender(Backend* backend, std::string topic, uint64_t topic_id,
+                   size_t max_document_bytes)
+    : backend_(backend),
+      topic_(std::move(topic)),
+      topic_id_(topic_id),
+      limits_(MakeLimits(max_document_bytes)),
+      parser_(DocumentParser::Shape::kObjectStream, limits_) {}
+
+FsResult<size_t> Appender::Write(std::string_view data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!broken_.ok()) return broken_;
+  DocumentBatch batch;
+  DocumentParser::FeedResult fed = parser_.Feed(data, &batch);
+  if (!batch.empty()) {
+    // Append() would create a topic that is missing, so a directory removed
+    // (or removed and made again) under an open appender is checked first.
+    // A removal racing this check can still lose to the append, which then
+    // lands in a fresh topic of the same name.
+    Result<TopicMeta> meta = backend_->StatTopic(topic_);
+    if (!meta.ok() || meta->id != topic_id_) {
+      broken_ = Errno(ENOENT, "topic \"" + topic_ + "\" was deleted while a file was open in it");
+      return broken_;
+    }
+    Result<Store::AppendResult> appended = backend_->Append(topic_, batch);
+    if (!appended.ok()) {
+      broken_ = Errno::FromStatus(appended.status());
+      return broken_;
+    }
+  }
+  if (fed.status.ok()) return data.size();
+  if (fed.consumed > 0) return fed.consumed;  // short count: the writer retries the rest
+  return Errno::FromStatus(fed.status);
+}
+
+Errno Appender::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!broken_.ok()) return broken_;
+  if (parser_.has_pending()) {
+    return Errno(EINVAL, "an incomplete JSON object (" + std::to_string(parser_.pending_bytes()) +
+                             " bytes so far) is pending at close");
+  }
+  return Errno();
+}
+
+void Appender::Opened() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++open_files_;
+}
+
+size_t Appender::Released() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (--open_files_ > 0) return 0;
+  size_t dropped = parser_.has_pending() ? parser_.pending_bytes() : 0;
+  parser_ = DocumentParser(DocumentParser::Shape::kObjectStream, limits_);
+  return dropped;
+}
+
+}  // namespace pdfs::fs

@@ -1,0 +1,760 @@
+// Filesystem: see filesystem.h. Every refusal that is our policy rather than
+// an engine result (EPERM, ESTALE, ENOTEMPTY, ...) is written where it
+// happens, with its reason.
+#include "filesystem.h"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <limits>
+
+#include "appender.h"
+#include "names.h"
+#include "pdfs/topic_name.h"
+
+namespace pdfs::fs {
+namespace {
+
+// readdir offsets. An entry's offset is where the listing resumes after it:
+// "." → 1, ".." → 2, then in the root topic id + 2 (topics are listed in id
+// order, which never changes while they exist), in a topic location + 3.
+// So a listing is incremental and stable while topics and documents are
+// added, whatever their number.
+constexpr off_t kAfterDot = 1;
+constexpr off_t kAfterDotDot = 2;
+
+off_t OffsetAfterTopic(uint64_t id) { return static_cast<off_t>(id + 2); }
+off_t OffsetAfterDocument(uint64_t location) { return static_cast<off_t>(location + 3); }
+
+const std::string_view kCountXattr = "user.pdfs.count";
+const std::string_view kSizeXattr = "user.pdfs.size";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct timespec TimeOf(int64_t ms) {
+  struct timespec ts {};
+  ts.tv_sec = static_cast<time_t>(ms / 1000);
+  ts.tv_nsec = static_cast<long>((ms % 1000) * 1000000);
+  return ts;
+}
+
+bool FitsInIno(uint64_t id) { return id <= kIdMask; }
+
+Errno Stale(const std::string& what) { return Errno(ESTALE, what + " no longer exists"); }
+
+std::string Describe(const NodeIdentity& id) {
+  switch (id.kind) {
+    case NodeKind::kRoot:
+      return "the root";
+    case NodeKind::kTopic:
+      return "topic \"" + id.topic + "\"";
+    case NodeKind::kDocument:
+      return "document " + std::to_string(id.location) + " of topic \"" + id.topic + "\"";
+    case NodeKind::kAppender:
+      return "an appender in topic \"" + id.topic + "\"";
+    case NodeKind::kFollow:
+      return "the follow file of topic \"" + id.topic + "\"";
+  }
+  return "a node";
+}
+
+}  // namespace
+
+// One open file. Fixed after Open/Create.
+struct Filesystem::Handle {
+  std::shared_ptr<Node> node;
+  std::shared_ptr<const Record> record;  // documents: the bytes checked at open
+  std::shared_ptr<Appender> appender;    // appenders
+  std::shared_ptr<FollowStream> stream;  // the follow file
+};
+
+Filesystem::Filesystem(Backend* backend, Invalidator* invalidator, FilesystemOptions options)
+    : backend_(backend),
+      invalidator_(invalidator),
+      options_(options),
+      mount_time_ms_(NowMs()),
+      follower_(backend) {
+  backend_->AddListener(this);
+}
+
+Filesystem::~Filesystem() {
+  backend_->RemoveListener(this);
+  Shutdown();
+}
+
+void Filesystem::Shutdown() { follower_.Shutdown(); }
+
+// ---------------------------------------------------------------------------
+// Attributes.
+
+struct stat Filesystem::FileStat(uint64_t ino, mode_t mode, int64_t mtime_ms) const {
+  struct stat st {};
+  st.st_ino = ino;
+  st.st_mode = mode;
+  st.st_nlink = S_ISDIR(mode) ? 2 : 1;
+  st.st_uid = options_.uid;
+  st.st_gid = options_.gid;
+  st.st_blksize = 4096;
+  st.st_atim = st.st_mtim = st.st_ctim = TimeOf(mtime_ms);
+  return st;
+}
+
+struct stat Filesystem::RootStat() const {
+  return FileStat(kRootIno, S_IFDIR | 0755, mount_time_ms_);
+}
+
+struct stat Filesystem::TopicStat(uint64_t ino, const TopicMeta& meta) const {
+  struct stat st = FileStat(ino, S_IFDIR | 0755, meta.last_append_ms);
+  st.st_size = static_cast<off_t>(meta.size);  // the bytes of its documents, as user.pdfs.size
+  return st;
+}
+
+struct stat Filesystem::DocumentStat(const NodeIdentity& id) const {
+  struct stat st = FileStat(id.ino, S_IFREG | 0644, id.mtime_ms);
+  st.st_size = static_cast<off_t>(id.size);
+  st.st_blocks = static_cast<blkcnt_t>((id.size + 511) / 512);
+  return st;
+}
+
+Entry Filesystem::TopicEntry(const Node& node, const TopicMeta& meta) const {
+  Entry e;
+  e.param.ino = node.id.ino;
+  e.param.attr = TopicStat(node.id.ino, meta);
+  e.param.attr_timeout = e.param.entry_timeout = options_.directory_timeout;
+  return e;
+}
+
+Entry Filesystem::DocumentEntry(const Node& node, bool canonical) const {
+  Entry e;
+  e.param.ino = node.id.ino;
+  e.param.attr = DocumentStat(node.id);
+  // An unpadded alias is never cached, so only canonical names ever need
+  // invalidating after a truncation.
+  e.param.attr_timeout = e.param.entry_timeout = canonical ? options_.document_timeout : 0;
+  return e;
+}
+
+// ---------------------------------------------------------------------------
+// Nodes.
+
+FsResult<std::shared_ptr<Node>> Filesystem::FindNode(uint64_t ino) const {
+  std::shared_ptr<Node> node = nodes_.Find(ino);
+  if (node == nullptr) return Errno(ESTALE, "inode " + std::to_string(ino) + " is not held");
+  return node;
+}
+
+FsResult<TopicMeta> Filesystem::CurrentTopic(const Node& node) const {
+  if (node.stale()) return Stale("topic \"" + node.id.topic + "\"");
+  Result<TopicMeta> meta = backend_->StatTopic(node.id.topic);
+  if (!meta.ok()) {
+    if (meta.status().IsNotFound()) return Stale("topic \"" + node.id.topic + "\"");
+    return Errno::FromStatus(meta.status());
+  }
+  // The same name made again is another directory.
+  if (meta->id != node.id.topic_id)
+    return Stale("that incarnation of topic \"" + node.id.topic + "\"");
+  return std::move(meta).value();
+}
+
+FsResult<Record> Filesystem::CurrentRecord(const Node& doc) const {
+  if (doc.stale()) return Stale(Describe(doc.id));
+  Result<Record> record = backend_->Get(doc.id.topic, doc.id.location);
+  if (!record.ok()) {
+    if (record.status().IsNotFound()) return Stale(Describe(doc.id));
+    return Errno::FromStatus(record.status());
+  }
+  // A truncation let another document take the location: not ours.
+  if (record->serial != doc.id.serial) return Stale(Describe(doc.id));
+  return std::move(record).value();
+}
+
+// ---------------------------------------------------------------------------
+// Lookup and forget.
+
+FsResult<Entry> Filesystem::Lookup(uint64_t parent, std::string_view name) {
+  FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
+  if (!dir.ok()) return dir.error();
+  switch ((*dir)->id.kind) {
+    case NodeKind::kRoot:
+      return LookupTopic(name);
+    case NodeKind::kTopic:
+      return LookupInTopic(**dir, name);
+    case NodeKind::kDocument:
+    case NodeKind::kAppender:
+    case NodeKind::kFollow:
+      break;
+  }
+  return Errno(ENOTDIR, Describe((*dir)->id) + " is not a directory");
+}
+
+FsResult<Entry> Filesystem::LookupTopic(std::string_view name) {
+  if (!ValidateTopicName(name).ok()) {
+    return Errno(ENOENT, "\"" + std::string(name.substr(0, 64)) + "\" is not a topic name");
+  }
+  const uint64_t epoch = nodes_.epoch();
+  Result<TopicMeta> meta = backend_->StatTopic(name);
+  if (!meta.ok()) {
+    if (!meta.status().IsNotFound()) return Errno::FromStatus(meta.status());
+    // A negative entry: a topic created later also invalidates it.
+    Entry negative;
+    negative.param.ino = 0;
+    negative.param.entry_timeout = options_.directory_timeout;
+    return negative;
+  }
+  if (!FitsInIno(meta->id)) return Errno(EOVERFLOW, "topic id out of inode range");
+  std::shared_ptr<Node> node =
+      nodes_.Ref(NodeIdentity{NodeKind::kTopic, MakeIno(NodeKind::kTopic, meta->id),
+                              std::string(name), meta->id},
+                 epoch);
+  return TopicEntry(*node, *meta);
+}
+
+FsResult<Entry> Filesystem::LookupInTopic(const Node& dir, std::string_view name) {
+  const uint64_t epoch = nodes_.epoch();
+  FsResult<TopicMeta> meta = CurrentTopic(dir);
+  if (!meta.ok()) return meta.error();
+  if (name == kFollowName) {
+    std::shared_ptr<Node> node =
+        nodes_.Ref(NodeIdentity{NodeKind::kFollow, MakeIno(NodeKind::kFollow, meta->id),
+                                meta->topic, meta->id},
+                   epoch);
+    Entry e;
+    e.param.ino = node->id.ino;
+    e.param.attr = FileStat(node->id.ino, S_IFREG | 0444, meta->last_append_ms);
+    e.param.entry_timeout = options_.directory_timeout;
+    e.param.attr_timeout = 0;
+    return e;
+  }
+  std::optional<ParsedDocumentName> parsed = ParseDocumentName(name);
+  // Any other name is not visible: appender names included (zero timeout,
+  // no negative entry, so a later append at that location shows at once).
+  if (!parsed) return Errno(ENOENT, "no such document name");
+  Result<Record> record = backend_->Get(meta->topic, parsed->location);
+  if (!record.ok()) {
+    if (record.status().IsNotFound()) return Errno(ENOENT, record.status().message());
+    return Errno::FromStatus(record.status());
+  }
+  if (!FitsInIno(record->serial)) return Errno(EOVERFLOW, "record serial out of inode range");
+  std::shared_ptr<Node> node =
+      nodes_.Ref(NodeIdentity{NodeKind::kDocument, MakeIno(NodeKind::kDocument, record->serial),
+                              meta->topic, meta->id, record->location, record->serial,
+                              record->data.size(), record->append_time_ms},
+                 epoch);
+  return DocumentEntry(*node, parsed->canonical);
+}
+
+void Filesystem::Forget(uint64_t ino, uint64_t nlookup) { nodes_.Forget(ino, nlookup); }
+
+// ---------------------------------------------------------------------------
+// Attributes.
+
+FsResult<Attr> Filesystem::GetAttr(uint64_t ino) {
+  FsResult<std::shared_ptr<Node>> found = FindNode(ino);
+  if (!found.ok()) return found.error();
+  Node& node = **found;
+  switch (node.id.kind) {
+    case NodeKind::kRoot:
+      return Attr{RootStat(), options_.directory_timeout};
+    case NodeKind::kTopic: {
+      FsResult<TopicMeta> meta = CurrentTopic(node);
+      if (!meta.ok()) return meta.error();
+      return Attr{TopicStat(ino, *meta), options_.directory_timeout};
+    }
+    case NodeKind::kDocument: {
+      if (node.stale()) return Stale(Describe(node.id));
+      if (node.needs_check()) {
+        FsResult<Record> record = CurrentRecord(node);
+        if (!record.ok()) return record.error();
+        node.MarkChecked();
+      }
+      return Attr{DocumentStat(node.id), options_.document_timeout};
+    }
+    case NodeKind::kAppender:
+      return Attr{FileStat(ino, S_IFREG | 0644, NowMs()), 0};
+    case NodeKind::kFollow: {
+      FsResult<TopicMeta> meta = CurrentTopic(node);
+      if (!meta.ok()) return meta.error();
+      return Attr{FileStat(ino, S_IFREG | 0444, meta->last_append_ms), 0};
+    }
+  }
+  return Errno(EIO, "unknown node kind");
+}
+
+FsResult<Attr> Filesystem::SetAttr(uint64_t ino, const struct stat& attr, int to_set) {
+  FsResult<std::shared_ptr<Node>> found = FindNode(ino);
+  if (!found.ok()) return found.error();
+  Node& node = **found;
+  constexpr int kOwnership = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
+  constexpr int kTimes =
+      FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW;
+  // Modes and owners are fixed: they say what each kind of file can do.
+  if (to_set & kOwnership) return Errno(EPERM, "modes and owners in the mount are fixed");
+  const bool size = (to_set & FUSE_SET_ATTR_SIZE) != 0;
+  const bool times = (to_set & kTimes) != 0;
+  switch (node.id.kind) {
+    case NodeKind::kDocument: {
+      if (!size) {
+        if (!times) return GetAttr(ino);
+        // mtime is the append time, and documents never change.
+        return Errno(EPERM, "the times of a document are its append time");
+      }
+      if (attr.st_size != 0) {
+        return Errno(EPERM,
+                     "documents are immutable; only truncation to size 0 (which cuts the "
+                     "stream there) is allowed");
+      }
+      FsResult<Record> record = CurrentRecord(node);
+      if (!record.ok()) return record.error();
+      Result<TopicMeta> cut = backend_->Truncate(node.id.topic, node.id.location);
+      if (!cut.ok()) return Errno::FromStatus(cut.status());
+      // The file is gone; size 0 makes the kernel drop its pages at once.
+      NodeIdentity gone = node.id;
+      gone.size = 0;
+      return Attr{DocumentStat(gone), 0};
+    }
+    case NodeKind::kAppender:
+      // An appender is always empty: truncating it to 0 and touching it
+      // (what `truncate -s 0 new` and `touch new` do) change nothing.
+      if (size && attr.st_size != 0) {
+        return Errno(EPERM, "a file written to a topic only appends; it cannot be extended");
+      }
+      return Attr{FileStat(ino, S_IFREG | 0644, NowMs()), 0};
+    case NodeKind::kRoot:
+    case NodeKind::kTopic:
+      if (size) return Errno(EISDIR, "directories have no size to set");
+      if (!times) return GetAttr(ino);
+      return Errno(EPERM, "the times of a topic are those of its last append");
+    case NodeKind::kFollow:
+      if (!size && !times) return GetAttr(ino);
+      return Errno(EPERM, "the follow file is read-only");
+  }
+  return Errno(EIO, "unknown node kind");
+}
+
+// ---------------------------------------------------------------------------
+// Directories.
+
+FsResult<Entry> Filesystem::MakeDir(uint64_t parent, std::string_view name) {
+  FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
+  if (!dir.ok()) return dir.error();
+  if ((*dir)->id.kind == NodeKind::kTopic) {
+    return Errno(EPERM, "topics hold documents, not directories");
+  }
+  if ((*dir)->id.kind != NodeKind::kRoot) return Errno(ENOTDIR, "not a directory");
+  const uint64_t epoch = nodes_.epoch();
+  Result<TopicMeta> meta = backend_->CreateTopic(name);
+  if (!meta.ok()) return Errno::FromStatus(meta.status());
+  if (!FitsInIno(meta->id)) return Errno(EOVERFLOW, "topic id out of inode range");
+  std::shared_ptr<Node> node =
+      nodes_.Ref(NodeIdentity{NodeKind::kTopic, MakeIno(NodeKind::kTopic, meta->id),
+                              std::string(name), meta->id},
+                 epoch);
+  return TopicEntry(*node, *meta);
+}
+
+Errno Filesystem::RemoveDir(uint64_t parent, std::string_view name) {
+  FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
+  if (!dir.ok()) return dir.error();
+  if ((*dir)->id.kind != NodeKind::kRoot) return Errno(ENOTDIR, "not a directory");
+  if (!ValidateTopicName(name).ok()) return Errno(ENOENT, "not a topic name");
+  Result<TopicMeta> meta = backend_->StatTopic(name);
+  if (!meta.ok()) return Errno::FromStatus(meta.status());
+  // rmdir removes only empty topics, as for any directory; `rm -rf` first
+  // empties it through unlink. (An append racing this check can still be
+  // deleted with the topic.)
+  if (meta->documents() > 0) {
+    return Errno(ENOTEMPTY, "topic \"" + meta->topic + "\" holds " +
+                                std::to_string(meta->documents()) + " documents");
+  }
+  Status deleted = backend_->DeleteTopic(name);
+  if (!deleted.ok()) return Errno::FromStatus(deleted);
+  return Errno();
+}
+
+Errno Filesystem::Unlink(uint64_t parent, std::string_view name) {
+  FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
+  if (!dir.ok()) return dir.error();
+  if ((*dir)->id.kind == NodeKind::kRoot) {
+    return Errno(EPERM, "the root holds only topics; remove them with rmdir or rm -r");
+  }
+  if ((*dir)->id.kind != NodeKind::kTopic) return Errno(ENOTDIR, "not a directory");
+  FsResult<TopicMeta> meta = CurrentTopic(**dir);
+  if (!meta.ok()) return meta.error();
+  if (name == kFollowName) return Errno(EPERM, "the follow file cannot be removed");
+  std::optional<ParsedDocumentName> parsed = ParseDocumentName(name);
+  if (!parsed) return Errno(ENOENT, "no such document name");
+  // Removing a document cuts the stream there, as DELETE /stream/t/N does:
+  // it and every later document go. A missing one is ENOENT, which `rm -f`
+  // ignores (the later names of `rm -rf`).
+  Result<Record> record = backend_->Get(meta->topic, parsed->location);
+  if (!record.ok()) return Errno::FromStatus(record.status());
+  Result<TopicMeta> cut = backend_->Truncate(meta->topic, parsed->location);
+  if (!cut.ok()) return Errno::FromStatus(cut.status());
+  return Errno();
+}
+
+Errno Filesystem::OpenDir(uint64_t ino) {
+  FsResult<std::shared_ptr<Node>> found = FindNode(ino);
+  if (!found.ok()) return found.error();
+  switch ((*found)->id.kind) {
+    case NodeKind::kRoot:
+      return Errno();
+    case NodeKind::kTopic: {
+      FsResult<TopicMeta> meta = CurrentTopic(**found);
+      return meta.ok() ? Errno() : meta.error();
+    }
+    case NodeKind::kDocument:
+    case NodeKind::kAppender:
+    case NodeKind::kFollow:
+      break;
+  }
+  return Errno(ENOTDIR, "not a directory");
+}
+
+Errno Filesystem::ReadDir(uint64_t ino, off_t offset, bool plus, DirectoryReplier& out) {
+  FsResult<std::shared_ptr<Node>> found = FindNode(ino);
+  if (!found.ok()) return found.error();
+  switch ((*found)->id.kind) {
+    case NodeKind::kRoot:
+      return ReadRoot(offset, plus, out);
+    case NodeKind::kTopic:
+      return ReadTopic(**found, offset, plus, out);
+    case NodeKind::kDocument:
+    case NodeKind::kAppender:
+    case NodeKind::kFollow:
+      break;
+  }
+  return Errno(ENOTDIR, "not a directory");
+}
+
+namespace {
+
+// "." and ".." carry no lookup count, even in readdirplus: the kernel
+// ignores their entries (ino 0 here).
+bool AddDots(off_t offset, uint64_t self, DirectoryReplier& out) {
+  fuse_entry_param e{};
+  e.attr.st_mode = S_IFDIR;
+  if (offset < kAfterDot) {
+    e.attr.st_ino = self;
+    if (!out.Add(".", e, kAfterDot)) return false;
+  }
+  if (offset < kAfterDotDot) {
+    e.attr.st_ino = kRootIno;
+    if (!out.Add("..", e, kAfterDotDot)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Errno Filesystem::ReadRoot(off_t offset, bool plus, DirectoryReplier& out) {
+  if (!AddDots(offset, kRootIno, out)) return Errno();
+  const uint64_t epoch = nodes_.epoch();
+  std::vector<TopicMeta> topics = backend_->ListTopics();
+  std::sort(topics.begin(), topics.end(),
+            [](const TopicMeta& a, const TopicMeta& b) { return a.id < b.id; });
+  for (const TopicMeta& meta : topics) {
+    if (OffsetAfterTopic(meta.id) <= offset || !FitsInIno(meta.id)) continue;
+    const uint64_t ino = MakeIno(NodeKind::kTopic, meta.id);
+    if (plus) {
+      std::shared_ptr<Node> node =
+          nodes_.Ref(NodeIdentity{NodeKind::kTopic, ino, meta.topic, meta.id}, epoch);
+      if (!out.Add(meta.topic, TopicEntry(*node, meta).param, OffsetAfterTopic(meta.id))) {
+        nodes_.Forget(ino, 1);  // did not fit: the kernel never saw it
+        break;
+      }
+    } else {
+      fuse_entry_param e{};
+      e.attr.st_ino = ino;
+      e.attr.st_mode = S_IFDIR;
+      if (!out.Add(meta.topic, e, OffsetAfterTopic(meta.id))) break;
+    }
+  }
+  return Errno();
+}
+
+Errno Filesystem::ReadTopic(const Node& dir, off_t offset, bool plus, DirectoryReplier& out) {
+  const uint64_t epoch = nodes_.epoch();
+  FsResult<TopicMeta> meta = CurrentTopic(dir);
+  if (!meta.ok()) return meta.error();
+  bool added = offset < kAfterDotDot;
+  if (!AddDots(offset, dir.id.ino, out)) return Errno();
+  const uint64_t start = offset <= kAfterDotDot ? 0 : static_cast<uint64_t>(offset) - 2;
+  Result<std::unique_ptr<RangeReader>> reader =
+      backend_->Read(meta->topic, start, std::numeric_limits<uint64_t>::max());
+  if (!reader.ok()) {
+    if (added) return Errno();  // an error only while the reply is still empty
+    return reader.status().IsNotFound() ? Stale("topic \"" + meta->topic + "\"")
+                                        : Errno::FromStatus(reader.status());
+  }
+  while (const Record* r = (*reader)->Next()) {
+    if (!FitsInIno(r->serial)) continue;
+    const std::string name = DocumentName(r->location);
+    const uint64_t ino = MakeIno(NodeKind::kDocument, r->serial);
+    if (plus) {
+      std::shared_ptr<Node> node =
+          nodes_.Ref(NodeIdentity{NodeKind::kDocument, ino, meta->topic, meta->id, r->location,
+                                  r->serial, r->data.size(), r->append_time_ms},
+                     epoch);
+      if (!out.Add(name, DocumentEntry(*node, true).param, OffsetAfterDocument(r->location))) {
+        nodes_.Forget(ino, 1);  // did not fit: the kernel never saw it
+        break;
+      }
+    } else {
+      fuse_entry_param e{};
+      e.attr.st_ino = ino;
+      e.attr.st_mode = S_IFREG;
+      if (!out.Add(name, e, OffsetAfterDocument(r->location))) break;
+    }
+    added = true;
+  }
+  if (!(*reader)->status().ok() && !added) return Errno::FromStatus((*reader)->status());
+  return Errno();
+}
+
+// ---------------------------------------------------------------------------
+// Files.
+
+uint64_t Filesystem::AddHandle(std::shared_ptr<Handle> handle) {
+  std::lock_guard<std::mutex> lock(handles_mu_);
+  const uint64_t fh = next_fh_++;
+  handles_.emplace(fh, std::move(handle));
+  return fh;
+}
+
+std::shared_ptr<Filesystem::Handle> Filesystem::FindHandle(uint64_t fh) const {
+  std::lock_guard<std::mutex> lock(handles_mu_);
+  auto it = handles_.find(fh);
+  return it == handles_.end() ? nullptr : it->second;
+}
+
+size_t Filesystem::open_files() const {
+  std::lock_guard<std::mutex> lock(handles_mu_);
+  return handles_.size();
+}
+
+FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
+  FsResult<std::shared_ptr<Node>> found = FindNode(ino);
+  if (!found.ok()) return found.error();
+  std::shared_ptr<Node> node = *found;
+  const bool writing = (flags & O_ACCMODE) != O_RDONLY;
+  auto handle = std::make_shared<Handle>();
+  handle->node = node;
+  Opened opened;
+  switch (node->id.kind) {
+    case NodeKind::kRoot:
+    case NodeKind::kTopic:
+      return Errno(EISDIR, "is a directory");
+    case NodeKind::kDocument: {
+      // O_TRUNC reaches us here (FUSE_CAP_ATOMIC_O_TRUNC) instead of as a
+      // setattr, so `echo x > doc` is told apart from `truncate -s 0 doc`.
+      if (flags & O_TRUNC) {
+        return Errno(EPERM,
+                     "documents are immutable; O_TRUNC would rewrite one (append by "
+                     "writing to a new name)");
+      }
+      // Checked against the backend on every open: a stale inode answers
+      // ESTALE, and the kernel then looks the name up again, so no open can
+      // reach the cached pages of a document that is gone.
+      FsResult<Record> record = CurrentRecord(*node);
+      if (!record.ok()) return record.error();
+      node->MarkChecked();
+      handle->record = std::make_shared<const Record>(std::move(record).value());
+      // Opening for writing is allowed so that ftruncate(0) works; such a
+      // file bypasses the page cache, so a refused write never touches it.
+      opened.keep_cache = !writing;
+      opened.direct_io = writing;
+      break;
+    }
+    case NodeKind::kAppender:
+      handle->appender = node->appender;
+      handle->appender->Opened();
+      opened.direct_io = true;
+      break;
+    case NodeKind::kFollow: {
+      if (writing) return Errno(EPERM, "the follow file is read-only");
+      FsResult<std::shared_ptr<FollowStream>> stream =
+          follower_.Open(node->id.topic, node->id.topic_id);
+      if (!stream.ok()) return stream.error();
+      handle->stream = *stream;
+      opened.direct_io = true;
+      opened.nonseekable = true;
+      break;
+    }
+  }
+  opened.fh = AddHandle(std::move(handle));
+  return opened;
+}
+
+FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int flags) {
+  (void)flags;  // any access mode: an appender only ever appends
+  FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
+  if (!dir.ok()) return dir.error();
+  if ((*dir)->id.kind == NodeKind::kRoot) {
+    return Errno(EPERM, "the root holds only topics; make one with mkdir");
+  }
+  if ((*dir)->id.kind != NodeKind::kTopic) return Errno(ENOTDIR, "not a directory");
+  const uint64_t epoch = nodes_.epoch();
+  FsResult<TopicMeta> meta = CurrentTopic(**dir);
+  if (!meta.ok()) return meta.error();
+  if (name == kFollowName) return Errno(EEXIST, "the follow file exists");
+  // Every new name is an appender; its name is never visible (zero
+  // timeouts, and lookup does not know it).
+  auto appender =
+      std::make_shared<Appender>(backend_, meta->topic, meta->id, options_.max_document_bytes);
+  const uint64_t ino = MakeIno(NodeKind::kAppender, next_appender_.fetch_add(1));
+  std::shared_ptr<Node> node =
+      nodes_.Ref(NodeIdentity{NodeKind::kAppender, ino, meta->topic, meta->id}, epoch, appender);
+  appender->Opened();
+  auto handle = std::make_shared<Handle>();
+  handle->node = node;
+  handle->appender = appender;
+  Created created;
+  created.entry.param.ino = ino;
+  created.entry.param.attr = FileStat(ino, S_IFREG | 0644, NowMs());
+  created.entry.param.attr_timeout = created.entry.param.entry_timeout = 0;
+  created.opened.direct_io = true;
+  created.opened.fh = AddHandle(std::move(handle));
+  return created;
+}
+
+FsResult<std::string_view> Filesystem::Read(uint64_t ino, uint64_t fh, size_t size, off_t offset) {
+  (void)ino;
+  std::shared_ptr<Handle> handle = FindHandle(fh);
+  if (handle == nullptr) return Errno(EBADF, "unknown file handle");
+  if (handle->appender != nullptr) return std::string_view();  // appenders read as empty
+  if (handle->record == nullptr) return Errno(EBADF, "not a document");
+  // A document removed while open answers ESTALE rather than old bytes.
+  if (handle->node->stale()) return Stale(Describe(handle->node->id));
+  const std::string& data = handle->record->data;
+  if (offset < 0) return Errno(EINVAL, "negative offset");
+  const size_t from = std::min(data.size(), static_cast<size_t>(offset));
+  return std::string_view(data).substr(from, size);
+}
+
+void Filesystem::ReadFollow(uint64_t fh, size_t size, const void* key,
+                            std::unique_ptr<PendingRead> read) {
+  std::shared_ptr<Handle> handle = FindHandle(fh);
+  if (handle == nullptr || handle->stream == nullptr) {
+    read->Fail(EBADF);
+    return;
+  }
+  follower_.Read(handle->stream, size, key, std::move(read));
+}
+
+FsResult<size_t> Filesystem::Write(uint64_t ino, uint64_t fh, std::string_view data) {
+  (void)ino;
+  std::shared_ptr<Handle> handle = FindHandle(fh);
+  if (handle == nullptr) return Errno(EBADF, "unknown file handle");
+  if (handle->appender != nullptr) return handle->appender->Write(data);
+  if (handle->record != nullptr) {
+    return Errno(EPERM, "documents are immutable; append by writing to a new name");
+  }
+  return Errno(EBADF, "not open for writing");
+}
+
+Errno Filesystem::Flush(uint64_t ino, uint64_t fh) {
+  (void)ino;
+  std::shared_ptr<Handle> handle = FindHandle(fh);
+  if (handle == nullptr) return Errno(EBADF, "unknown file handle");
+  if (handle->appender != nullptr) return handle->appender->Flush();
+  return Errno();
+}
+
+void Filesystem::Release(uint64_t ino, uint64_t fh) {
+  (void)ino;
+  std::shared_ptr<Handle> handle;
+  {
+    std::lock_guard<std::mutex> lock(handles_mu_);
+    auto it = handles_.find(fh);
+    if (it == handles_.end()) return;
+    handle = std::move(it->second);
+    handles_.erase(it);
+  }
+  if (handle->appender != nullptr) {
+    size_t dropped = handle->appender->Released();
+    if (dropped > 0) {
+      std::fprintf(stderr,
+                   "pdfs: an appender in topic \"%s\" was closed with %zu bytes of an incomplete "
+                   "JSON object; they were dropped\n",
+                   handle->appender->topic().c_str(), dropped);
+    }
+  }
+  if (handle->stream != nullptr) follower_.Close(handle->stream);
+}
+
+// ---------------------------------------------------------------------------
+// Extended attributes and statfs.
+
+FsResult<std::string> Filesystem::GetXattr(uint64_t ino, std::string_view name) {
+  FsResult<std::shared_ptr<Node>> found = FindNode(ino);
+  if (!found.ok()) return found.error();
+  if ((*found)->id.kind == NodeKind::kTopic && (name == kCountXattr || name == kSizeXattr)) {
+    FsResult<TopicMeta> meta = CurrentTopic(**found);
+    if (!meta.ok()) return meta.error();
+    return std::to_string(name == kCountXattr ? meta->count : meta->size);
+  }
+  return Errno(ENODATA, "no such attribute");
+}
+
+FsResult<std::string> Filesystem::ListXattr(uint64_t ino) {
+  FsResult<std::shared_ptr<Node>> found = FindNode(ino);
+  if (!found.ok()) return found.error();
+  if ((*found)->id.kind != NodeKind::kTopic) return std::string();
+  std::string names;
+  for (std::string_view n : {kCountXattr, kSizeXattr}) {
+    names.append(n);
+    names.push_back('\0');
+  }
+  return names;
+}
+
+FsResult<struct statvfs> Filesystem::StatFs() {
+  Result<struct statvfs> st = backend_->StatFs();
+  if (!st.ok()) return Errno::FromStatus(st.status());
+  return *st;
+}
+
+// ---------------------------------------------------------------------------
+// Changes from either face.
+
+void Filesystem::OnChange(const ChangeEvent& event) {
+  using Kind = ChangeEvent::Kind;
+  const uint64_t topic_ino = MakeIno(NodeKind::kTopic, event.topic_id);
+  auto invalidate_removed = [&](const std::vector<std::shared_ptr<Node>>& removed) {
+    for (const std::shared_ptr<Node>& node : removed) {
+      invalidator_->InvalidateEntry(topic_ino, DocumentName(node->id.location));
+      invalidator_->InvalidateInode(node->id.ino);
+    }
+  };
+  switch (event.kind) {
+    case Kind::kTopicCreated:
+      // Drops a negative entry the kernel may hold for the name.
+      invalidator_->InvalidateEntry(kRootIno, event.topic);
+      invalidator_->InvalidateAttributes(kRootIno);
+      break;
+    case Kind::kAppended:
+      if (nodes_.Find(topic_ino) != nullptr) invalidator_->InvalidateAttributes(topic_ino);
+      break;
+    case Kind::kTruncated:
+    case Kind::kTrimmed:
+      invalidate_removed(nodes_.MarkRemoved(event.topic_id, event.from, event.to));
+      if (nodes_.Find(topic_ino) != nullptr) invalidator_->InvalidateAttributes(topic_ino);
+      break;
+    case Kind::kTopicDeleted:
+      invalidate_removed(nodes_.MarkTopicGone(event.topic_id));
+      invalidator_->InvalidateEntry(kRootIno, event.topic);
+      invalidator_->InvalidateAttributes(kRootIno);
+      break;
+  }
+  follower_.OnChange(event);
+}
+
+}  // namespace pdfs::fs

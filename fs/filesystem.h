@@ -1,0 +1,193 @@
+// Filesystem: the mapping of DESIGN.md section 4 — topics as directories,
+// documents as read-only files, appenders, the follow file — as plain
+// functions over a Backend. Each returns a value carrying its own cache
+// timeouts, or an Errno. fuse_ops.cc only converts these into replies, so
+// everything here is testable without a kernel.
+//
+// Cache timeouts (seconds), by kind:
+//   documents           entry and attributes: FilesystemOptions::document_timeout,
+//                       pages kept across opens (keep_cache). A document never
+//                       changes while it exists, and a removed one is
+//                       invalidated and answers ESTALE, so long is safe.
+//   topics and the root entry and attributes: directory_timeout (<= 1 s, so
+//                       changes made over HTTP show within a second even
+//                       without the invalidations the change listener sends)
+//   missing topics      negative entry: directory_timeout (a creation also
+//                       invalidates it)
+//   missing documents   no negative entry: an HTTP append may create the name
+//                       at any moment
+//   unpadded names,
+//   appenders, .follow  zero: never cached
+#ifndef PDFS_FS_FILESYSTEM_H_
+#define PDFS_FS_FILESYSTEM_H_
+
+#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "backend.h"
+#include "error_map.h"
+#include "follower.h"
+#include "invalidator.h"
+#include "node_table.h"
+
+namespace pdfs::fs {
+
+struct FilesystemOptions {
+  // Kernel cache lifetime of document entries and attributes. Default: 1 h.
+  double document_timeout = 3600;
+  // Kernel cache lifetime of topic and root entries and attributes. Must
+  // stay <= 1 s: that is the promise for changes made over HTTP.
+  // Default: 1 s.
+  double directory_timeout = 1.0;
+  // Largest document an appender accepts (larger: EFBIG). Should equal the
+  // store's limit. Default: 64 MiB.
+  size_t max_document_bytes = size_t{64} << 20;
+  // Owner of every file and directory (the daemon's user by default).
+  uid_t uid = ::getuid();
+  gid_t gid = ::getgid();
+};
+
+// A name handed to the kernel: fuse_reply_entry's argument. ino 0 is a
+// negative entry (cached for entry_timeout).
+struct Entry {
+  fuse_entry_param param{};
+};
+
+struct Attr {
+  struct stat st {};
+  double timeout = 0;
+};
+
+// How an open file behaves in the kernel.
+struct Opened {
+  uint64_t fh = 0;
+  bool keep_cache = false;   // page cache survives this open (documents)
+  bool direct_io = false;    // bypass the page cache (writes, the follow file)
+  bool nonseekable = false;  // the follow file
+};
+
+struct Created {
+  Entry entry;
+  Opened opened;
+};
+
+// Receives directory entries for one readdir reply.
+class DirectoryReplier {
+ public:
+  virtual ~DirectoryReplier() = default;
+  // Adds `name`, after which a listing resumes at `next_offset`. For
+  // readdirplus, `entry` is complete and its lookup count already raised;
+  // otherwise only param.ino and param.attr.st_mode matter. Returns false,
+  // adding nothing, when the reply is full.
+  virtual bool Add(std::string_view name, const fuse_entry_param& entry, off_t next_offset) = 0;
+};
+
+// Thread-safe: every method may be called from any FUSE worker at once.
+// State lives in the NodeTable (its own lock), per-file handles (handles_mu_,
+// a leaf lock), Appenders and the Follower; no lock of this class is held
+// across a backend call.
+class Filesystem : public ChangeListener {
+ public:
+  // Registers itself as the backend's change listener. `invalidator` must
+  // outlive the Filesystem.
+  Filesystem(Backend* backend, Invalidator* invalidator, FilesystemOptions options);
+  Filesystem(const Filesystem&) = delete;
+  Filesystem& operator=(const Filesystem&) = delete;
+  ~Filesystem() override;  // unregisters the listener, Shutdown()s
+
+  // Ends every waiting follow read (end of file) and every later one at
+  // once. For unmount and daemon shutdown. Idempotent.
+  void Shutdown();
+
+  // Each method below answers one FUSE request; see fuse_ops.cc.
+  FsResult<Entry> Lookup(uint64_t parent, std::string_view name);
+  void Forget(uint64_t ino, uint64_t nlookup);
+  FsResult<Attr> GetAttr(uint64_t ino);
+  // `to_set` is a mask of FUSE_SET_ATTR_*.
+  FsResult<Attr> SetAttr(uint64_t ino, const struct stat& attr, int to_set);
+  FsResult<Entry> MakeDir(uint64_t parent, std::string_view name);
+  Errno RemoveDir(uint64_t parent, std::string_view name);
+  Errno Unlink(uint64_t parent, std::string_view name);
+  FsResult<Opened> Open(uint64_t ino, int flags);
+  FsResult<Created> Create(uint64_t parent, std::string_view name, int flags);
+  // Reads a document. The view stays valid until the file is released.
+  FsResult<std::string_view> Read(uint64_t ino, uint64_t fh, size_t size, off_t offset);
+  // Reads the follow file: `read` is answered later, maybe before this
+  // returns (see follower.h).
+  void ReadFollow(uint64_t fh, size_t size, const void* key, std::unique_ptr<PendingRead> read);
+  void Interrupt(const void* key) { follower_.Interrupt(key); }
+  FsResult<size_t> Write(uint64_t ino, uint64_t fh, std::string_view data);
+  Errno Flush(uint64_t ino, uint64_t fh);
+  void Release(uint64_t ino, uint64_t fh);
+  Errno OpenDir(uint64_t ino);
+  Errno ReadDir(uint64_t ino, off_t offset, bool plus, DirectoryReplier& out);
+  // The value of xattr `name`: ENODATA if there is none.
+  FsResult<std::string> GetXattr(uint64_t ino, std::string_view name);
+  // Every xattr name, each followed by NUL.
+  FsResult<std::string> ListXattr(uint64_t ino);
+  FsResult<struct statvfs> StatFs();
+
+  // ChangeListener: enqueues invalidations and wakes followers.
+  void OnChange(const ChangeEvent& event) override;
+
+  const NodeTable& nodes() const { return nodes_; }
+  // Open files. For tests.
+  size_t open_files() const;
+
+ private:
+  struct Handle;
+
+  // The node for `ino`, or ESTALE if the kernel should not hold it.
+  FsResult<std::shared_ptr<Node>> FindNode(uint64_t ino) const;
+  // The topic named by a directory node, still the same incarnation;
+  // ENOENT (gone) or ENOTDIR (not a topic).
+  FsResult<TopicMeta> CurrentTopic(const Node& dir) const;
+  // The record a document node names, if it still exists; ESTALE if not.
+  FsResult<Record> CurrentRecord(const Node& doc) const;
+  FsResult<Entry> LookupTopic(std::string_view name);
+  FsResult<Entry> LookupInTopic(const Node& dir, std::string_view name);
+
+  Entry TopicEntry(const Node& node, const TopicMeta& meta) const;
+  Entry DocumentEntry(const Node& node, bool canonical) const;
+  struct stat RootStat() const;
+  struct stat TopicStat(uint64_t ino, const TopicMeta& meta) const;
+  struct stat DocumentStat(const NodeIdentity& id) const;
+  struct stat FileStat(uint64_t ino, mode_t mode, int64_t mtime_ms) const;
+
+  uint64_t AddHandle(std::shared_ptr<Handle> handle);
+  std::shared_ptr<Handle> FindHandle(uint64_t fh) const;
+
+  Errno ReadRoot(off_t offset, bool plus, DirectoryReplier& out);
+  Errno ReadTopic(const Node& dir, off_t offset, bool plus, DirectoryReplier& out);
+
+  // Fixed after construction.
+  Backend* const backend_;
+  Invalidator* const invalidator_;
+  const FilesystemOptions options_;
+  const int64_t mount_time_ms_;
+
+  // Synchronised internally.
+  NodeTable nodes_;
+  Follower follower_;
+  std::atomic<uint64_t> next_appender_{1};
+
+  mutable std::mutex handles_mu_;
+  // Guarded by handles_mu_.
+  std::unordered_map<uint64_t, std::shared_ptr<Handle>> handles_;
+  uint64_t next_fh_ = 1;
+};
+
+}  // namespace pdfs::fs
+
+#endif  // PDFS_FS_FILESYSTEM_H_

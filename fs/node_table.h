@@ -1,0 +1,146 @@
+// NodeTable: the inodes the kernel holds, with their lookup counts.
+//
+// Inode numbers are never re-used for different content. The top 4 bits
+// say what a node is, the rest is an identity the data directory never
+// re-uses:
+//   root      1 (FUSE_ROOT_ID)
+//   topic     kTopic    << 60 | topic id      (a re-created topic gets a new id)
+//   document  kDocument << 60 | record serial (a re-used location gets a new serial)
+//   follow    kFollow   << 60 | topic id
+//   appender  kAppender << 60 | a counter of this mount
+// so a location re-used after a truncation is a new inode, and the kernel's
+// cache for the old one can never show the new bytes, nor the other way round.
+#ifndef PDFS_FS_NODE_TABLE_H_
+#define PDFS_FS_NODE_TABLE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace pdfs::fs {
+
+class Appender;
+
+enum class NodeKind : uint8_t {
+  kRoot = 0,
+  kTopic = 1,
+  kDocument = 2,
+  kAppender = 3,
+  kFollow = 4,
+};
+
+inline constexpr uint64_t kRootIno = 1;
+inline constexpr int kKindShift = 60;
+inline constexpr uint64_t kIdMask = (uint64_t{1} << kKindShift) - 1;
+
+inline uint64_t MakeIno(NodeKind kind, uint64_t id) {
+  return (static_cast<uint64_t>(kind) << kKindShift) | (id & kIdMask);
+}
+inline NodeKind KindOf(uint64_t ino) {
+  return ino == kRootIno ? NodeKind::kRoot : static_cast<NodeKind>(ino >> kKindShift);
+}
+
+// What a node is. Immutable: a different document, topic incarnation or
+// appender is a different node. A value type.
+struct NodeIdentity {
+  NodeKind kind = NodeKind::kRoot;
+  uint64_t ino = kRootIno;
+  std::string topic;      // every kind but kRoot
+  uint64_t topic_id = 0;  // every kind but kRoot
+  uint64_t location = 0;  // kDocument
+  uint64_t serial = 0;    // kDocument
+  uint64_t size = 0;      // kDocument: byte length
+  int64_t mtime_ms = 0;   // kDocument: append time
+};
+
+// One inode the kernel holds. Shared by the table and by requests in
+// flight; identity and appender are fixed after construction, the flags are
+// atomics so that readers need no lock.
+class Node {
+ public:
+  Node(NodeIdentity identity, std::shared_ptr<Appender> appender)
+      : id(std::move(identity)), appender(std::move(appender)) {}
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Fixed after construction.
+  const NodeIdentity id;
+  const std::shared_ptr<Appender> appender;  // kAppender only
+
+  // True once the document or topic this node names is gone. Never cleared:
+  // requests on a stale node answer ESTALE.
+  bool stale() const { return stale_.load(std::memory_order_acquire); }
+  // True if the node was added while a removal was being recorded, so the
+  // listener may have missed it: the next request must ask the backend.
+  bool needs_check() const { return needs_check_.load(std::memory_order_acquire); }
+  void MarkChecked() { needs_check_.store(false, std::memory_order_release); }
+
+ private:
+  friend class NodeTable;
+  std::atomic<bool> stale_{false};
+  std::atomic<bool> needs_check_{false};
+  uint64_t lookups_ = 0;  // Guarded by NodeTable::mu_.
+};
+
+// Thread-safe. One mutex, mu_, guards the map, the document index and every
+// lookup count; it is a leaf lock: nothing else is locked and no backend or
+// kernel call is made while it is held. A count is raised in the same
+// critical section that finds or creates the node, so a forget racing a
+// lookup can never erase a node that is being handed out.
+class NodeTable {
+ public:
+  NodeTable();
+  NodeTable(const NodeTable&) = delete;
+  NodeTable& operator=(const NodeTable&) = delete;
+
+  // A counter of recorded removals. Read it before asking the backend about
+  // a document and pass it to Ref(), which then knows whether a removal may
+  // have slipped between the answer and the insertion.
+  uint64_t epoch() const;
+
+  // Finds or adds the node for `identity` and raises its lookup count by
+  // one (every reply that hands the kernel an entry does this once). A new
+  // node is marked needs_check if a removal was recorded since `epoch`.
+  std::shared_ptr<Node> Ref(NodeIdentity identity, uint64_t epoch,
+                            std::shared_ptr<Appender> appender = nullptr);
+  // The node for `ino`, or null if the kernel does not hold it.
+  std::shared_ptr<Node> Find(uint64_t ino) const;
+  // Lowers the count by `n` and erases the node at zero. The root is never
+  // erased. A count that would go below zero is a bug and aborts.
+  void Forget(uint64_t ino, uint64_t n);
+
+  // Marks stale the document nodes of topic `topic_id` at locations
+  // [from, to), and returns them (for invalidation).
+  std::vector<std::shared_ptr<Node>> MarkRemoved(uint64_t topic_id, uint64_t from, uint64_t to);
+  // Marks stale the topic's directory and follow nodes and all its
+  // document nodes; returns the document nodes.
+  std::vector<std::shared_ptr<Node>> MarkTopicGone(uint64_t topic_id);
+
+  // Nodes held, the root included.
+  size_t size() const;
+  // The lookup count of `ino` (0 if absent). For tests.
+  uint64_t lookups(uint64_t ino) const;
+
+ private:
+  // REQUIRES: mu_ held.
+  std::vector<std::shared_ptr<Node>> MarkDocumentsLocked(uint64_t topic_id, uint64_t from,
+                                                         uint64_t to);
+
+  mutable std::mutex mu_;
+  // Guarded by mu_.
+  std::unordered_map<uint64_t, std::shared_ptr<Node>> nodes_;
+  // (topic id, location, ino) of every document node, so a truncation finds
+  // the names the kernel holds without a scan.
+  std::set<std::tuple<uint64_t, uint64_t, uint64_t>> documents_;
+  uint64_t epoch_ = 0;
+};
+
+}  // namespace pdfs::fs
+
+#endif  // PDFS_FS_NODE_TABLE_H_
