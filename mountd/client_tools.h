@@ -1,0 +1,39 @@
+// What the client tool commands share: their output and error conventions,
+// and the two commands that live in files of their own (client_write.cc,
+// client_follow.cc). Dispatch and the simple commands are in
+// client_command.cc.
+#ifndef PDFS_MOUNTD_CLIENT_TOOLS_H_
+#define PDFS_MOUNTD_CLIENT_TOOLS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "stream_client.h"
+
+namespace pdfs::mountd {
+
+// Prints "pdfs CMD: MESSAGE" on stderr, one line.
+void ReportError(std::string_view cmd, std::string_view message);
+
+// Write to stdout through stdio. If the reader has gone (EPIPE), the process
+// ends as it would by SIGPIPE, like cat in `pdfs get ... | head`; the client
+// tools must ignore SIGPIPE because httplib writes to sockets without
+// MSG_NOSIGNAL. Other failures return a Status naming errno.
+Status WriteOut(std::string_view bytes);
+Status FlushOut();
+
+// pdfs write TOPIC: appends the documents on stdin, printing each location.
+// Returns the exit status.
+int RunWriteCommand(StreamClient& client, const std::string& topic, size_t batch_docs);
+
+// pdfs follow TOPIC: prints documents as they are appended, from `from` (or
+// the topic's end) until SIGINT/SIGTERM. Returns the exit status.
+int RunFollowCommand(StreamClient& client, const std::string& topic, std::optional<uint64_t> from,
+                     uint64_t wait_seconds);
+
+}  // namespace pdfs::mountd
+
+#endif  // PDFS_MOUNTD_CLIENT_TOOLS_H_
