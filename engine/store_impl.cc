@@ -10,6 +10,8 @@
 // leave a later document without an earlier one.
 #include "store_impl.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -30,6 +32,9 @@ namespace pdfs::engine {
 namespace {
 
 constexpr char kDocsFamily[] = "docs";
+// Truncations and deletions write a few hundred bytes; this margin keeps
+// even them from ever meeting ENOSPC inside RocksDB.
+constexpr uint64_t kMinFreeForRemovals = 1 << 20;
 constexpr char kTopicsFamily[] = "topics";
 
 int64_t NowMs() {
@@ -335,8 +340,40 @@ void StoreImpl::WriteGroup(const std::vector<Writer*>& group, std::vector<Change
     event(ChangeEvent::Kind::kTopicCreated, name, p.meta, 0, 0);
   };
 
+  // Admission by free space (see Options::min_free_disk_bytes). Measured
+  // once per group; each append must leave the reserve on top of the
+  // appends before it in this group.
+  uint64_t free_bytes = 0, memtable_bytes = 0;
+  Status space = DiskSpace(&free_bytes, &memtable_bytes);
+  uint64_t group_bytes = 0;
+  // Keys, headers and metadata roughly double small documents; count twice.
+  auto fits = [&](uint64_t adds, uint64_t reserve) {
+    return free_bytes >= memtable_bytes + reserve + 2 * (group_bytes + adds);
+  };
+  auto no_space = [&](uint64_t adds, uint64_t reserve) {
+    return Status::NoSpace(
+        "the disk holding " + dir_ + " has " + std::to_string(free_bytes) +
+        " bytes free, less than the " +
+        std::to_string(memtable_bytes + reserve + 2 * (group_bytes + adds)) +
+        " bytes this change needs with what pdfs keeps free (--min-free-space, and room to "
+        "flush unwritten data); free space and try again");
+  };
+
   for (Writer* x : group) {
     x->status = Status::Ok();
+    if (!space.ok()) {
+      x->status = space;
+      continue;
+    }
+    const uint64_t adds = x->docs != nullptr ? x->docs->bytes() : 0;
+    const uint64_t reserve = x->op == Writer::Op::kAppend || x->op == Writer::Op::kCreate
+                                 ? options_.min_free_disk_bytes
+                                 : kMinFreeForRemovals;
+    if (!fits(adds, reserve)) {
+      x->status = no_space(adds, reserve);
+      continue;
+    }
+    group_bytes += adds;
     Pending& p = pending_for(x->topic);
     switch (x->op) {
       case Writer::Op::kCreate:
@@ -456,10 +493,9 @@ void StoreImpl::WriteGroup(const std::vector<Writer*>& group, std::vector<Change
 
   Status written = FromRocks(db_->Write(write_options_, &batch), "writing to the store");
   if (!written.ok()) {
-    // A failed write (typically ENOSPC) puts RocksDB into a read-only error
-    // state; try to leave it at once so the next write can succeed once the
-    // disk has room again, without a restart.
-    db_->Resume().PermitUncheckedError();
+    // A write that failed anyway (the disk filled between the check above
+    // and the write) leaves RocksDB read-only until its own recovery, which
+    // polls for free space, resumes it.
     for (Writer* x : group) {
       if (x->status.ok()) x->status = written;
     }
@@ -488,6 +524,19 @@ void StoreImpl::WriteGroup(const std::vector<Writer*>& group, std::vector<Change
   next_topic_id_ = next_topic_id;
   next_serial_ = next_serial;
   *events = std::move(group_events);
+}
+
+Status StoreImpl::DiskSpace(uint64_t* free_bytes, uint64_t* memtable_bytes) const {
+  struct statvfs vfs;
+  if (::statvfs(dir_.c_str(), &vfs) != 0) {
+    return Status::IOError("cannot measure free space of " + dir_ + ": " + std::strerror(errno));
+  }
+  *free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (!db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
+                                     memtable_bytes)) {
+    *memtable_bytes = 0;
+  }
+  return Status::Ok();
 }
 
 Status StoreImpl::ReadOffset(uint64_t id, uint64_t location, uint64_t* offset) {

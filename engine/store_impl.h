@@ -82,6 +82,9 @@ class StoreImpl : public Store {
   Status Commit(Writer* w);
   // The leader's work for one group; sets each writer's results.
   void WriteGroup(const std::vector<Writer*>& group, std::vector<ChangeEvent>* events);
+  // Free bytes on the data directory's disk, and bytes RocksDB holds in
+  // memory tables (which a flush will write out).
+  Status DiskSpace(uint64_t* free_bytes, uint64_t* memtable_bytes) const;
   // Reads the `offset` field of the record at (id, location), which must exist.
   Status ReadOffset(uint64_t id, uint64_t location, uint64_t* offset);
   TopicMeta PublicMeta(const TopicState& state) const;

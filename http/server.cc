@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -170,6 +171,18 @@ class Server::Impl {
         ++m.responses_2xx;
       }
     });
+    // httplib decodes the path before routing, so an encoded '/' inside a
+    // topic name would move the request to another endpoint (a DELETE of
+    // "/stream/a%2F5" would truncate topic "a"). No valid path holds one.
+    svr_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      const std::string raw = req.target.substr(0, req.target.find('?'));
+      if (raw.find("%2F") == std::string::npos && raw.find("%2f") == std::string::npos) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      WriteError(res, 400,
+                 "an encoded '/' (%2F) is not allowed in a path: topic names cannot hold '/'");
+      return httplib::Server::HandlerResponse::Handled;
+    });
     RegisterStreamRoutes(svr_, ctx_);
     RegisterServiceRoutes(svr_, ctx_);
 
@@ -185,6 +198,9 @@ class Server::Impl {
     }
     if (listen_fd_ >= 0) ::listen(listen_fd_, kListenBacklog);  // Linux updates the backlog
     thread_ = std::thread([this] { svr_.listen_after_bind(); });
+    // httplib's stop() does nothing before the accept loop runs, so a Stop()
+    // right after Start() would leave the loop running and join() waiting.
+    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return Status::Ok();
   }
 

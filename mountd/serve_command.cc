@@ -9,7 +9,7 @@ namespace pdfs::mountd {
 
 const char kServeHelp[] =
     "  pdfs serve [--data DIR] [--listen ADDR:PORT] [--no-sync] [--max-body BYTES]\n"
-    "             [--threads N] [--max-wait SECONDS]\n"
+    "             [--threads N] [--max-wait SECONDS] [--min-free-space BYTES]\n"
     "      Serve the stream API over HTTP (default 127.0.0.1:9080) until SIGINT/SIGTERM.\n";
 
 int RunServe(int argc, char** argv) {

@@ -8,7 +8,7 @@
 namespace pdfs::mountd {
 
 std::set<std::string> ServiceValueOptions() {
-  return {"data", "listen", "max-body", "threads", "max-wait"};
+  return {"data", "listen", "max-body", "threads", "max-wait", "min-free-space"};
 }
 std::set<std::string> ServiceFlags() { return {"no-sync"}; }
 
@@ -24,8 +24,9 @@ bool ReadServiceConfig(Args& args, bool listen_by_default, ServiceConfig* config
       return false;
     }
   }
-  uint64_t max_body = 0, threads = 0, max_wait = 0;
-  if (!args.GetU64("max-body", config->http.max_body_bytes, &max_body) ||
+  uint64_t max_body = 0, threads = 0, max_wait = 0, min_free = 0;
+  if (!args.GetU64("min-free-space", config->store.min_free_disk_bytes, &min_free) ||
+      !args.GetU64("max-body", config->http.max_body_bytes, &max_body) ||
       !args.GetU64("threads", config->http.threads, &threads) ||
       !args.GetU64("max-wait", config->http.max_wait_seconds, &max_wait)) {
     std::fprintf(stderr, "pdfs: %s\n", args.error().c_str());
@@ -35,6 +36,7 @@ bool ReadServiceConfig(Args& args, bool listen_by_default, ServiceConfig* config
     std::fprintf(stderr, "pdfs: --threads must be between 1 and 4096\n");
     return false;
   }
+  config->store.min_free_disk_bytes = min_free;
   config->http.max_body_bytes = max_body;
   config->store.max_document_bytes = max_body;
   config->http.threads = threads;

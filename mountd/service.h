@@ -21,7 +21,7 @@ struct ServiceConfig {
 };
 
 // Option names ServiceConfig reads (for Args): data, listen, max-body,
-// threads, max-wait; flag no-sync.
+// threads, max-wait, min-free-space; flag no-sync.
 std::set<std::string> ServiceValueOptions();
 std::set<std::string> ServiceFlags();
 

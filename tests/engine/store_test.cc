@@ -381,3 +381,34 @@ TEST_F(StoreTest, UnsyncedStoreWorksTheSame) {
 
 }  // namespace
 }  // namespace pdfs
+
+namespace pdfs {
+namespace {
+
+// Options::min_free_disk_bytes: an append that would leave less free space
+// is refused with NoSpace and stores nothing; reads and truncations work.
+TEST(StoreDiskSpaceTest, AppendsAreRefusedWhenTheReserveCannotBeKept) {
+  pdfs::testing::TempDir dir;
+  {
+    auto store = Store::Open(Options(), dir.Sub("data"));
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Append("t", pdfs::testing::Batch({"{}", "{}"})).ok());
+  }
+  Options options;
+  options.min_free_disk_bytes = uint64_t{1} << 62;  // more than any disk has
+  auto opened = Store::Open(options, dir.Sub("data"));
+  ASSERT_TRUE(opened.ok());
+  auto store = std::move(opened).value();
+  auto r = store->Append("t", pdfs::testing::Batch({R"({"x":1})"}));
+  ASSERT_TRUE(r.status().IsNoSpace()) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("bytes free, less than the"), std::string::npos);
+  EXPECT_TRUE(store->CreateTopic("u").status().IsNoSpace());
+  EXPECT_EQ(store->Stat("t")->count, 2u);
+  EXPECT_EQ(store->Get("t", 1)->data, "{}");
+  // Removals need only the small margin, so a full disk can still be tidied.
+  EXPECT_EQ(store->Truncate("t", 1)->count, 1u);
+  EXPECT_TRUE(store->DeleteTopic("t").ok());
+}
+
+}  // namespace
+}  // namespace pdfs

@@ -339,10 +339,22 @@ TEST_P(StreamApiTest, HostileTopicNamesAre400AndCreateNothing) {
     EXPECT_EQ(r->status, 400) << name << ": " << r->body;
     Json(r);  // a JSON error body, even for names that are not valid UTF-8
   }
-  // An encoded '/' is decoded before routing, so the path has more segments
-  // and names no endpoint at all.
-  ExpectError(Post("/stream/a%2F..%2F..%2Fetc", "{}"), 404, "no such endpoint");
+  ExpectError(Post("/stream/a%2F..%2F..%2Fetc", "{}"), 400, "encoded '/'");
   EXPECT_EQ(Get("/stream/")->body, "[]");
+}
+
+TEST_P(StreamApiTest, AnEncodedSlashNeverReachesAnotherEndpoint) {
+  AppendMany("a", 10);
+  // Decoded, this would be DELETE /stream/a/5: a truncation of topic "a".
+  ExpectError(Delete("/stream/a%2F5"), 400, "encoded '/'");
+  ExpectError(Delete("/stream/a%2f5"), 400, "encoded '/'");
+  ExpectError(Get("/stream/a%2F0-"), 400, "encoded '/'");
+  EXPECT_EQ(Json(Get("/stream/a"))[0]["count"], 10);
+}
+
+TEST_P(StreamApiTest, EncodedCharactersInNamesAreDecodedBeforeValidation) {
+  ASSERT_EQ(Post("/stream/m%65trics", "{}")->status, 200);  // %65 is 'e'
+  EXPECT_EQ(Json(Get("/stream/metrics"))[0]["count"], 1);
 }
 
 TEST_P(StreamApiTest, AVeryLongPathIsRefusedCleanly) {

@@ -37,6 +37,15 @@ struct Options {
 
   // RocksDB block cache for document and metadata blocks. Default: 64 MiB.
   size_t block_cache_bytes = size_t{64} << 20;
+
+  // Space kept free on the disk that holds the data directory. An append
+  // is refused with NoSpace (nothing stored, reads unaffected) unless,
+  // after it, this much would remain on top of what RocksDB needs to flush
+  // its memory tables. RocksDB itself must never run out of space: Debian's
+  // build aborts the process on a failed write-ahead-log write. Truncations
+  // and deletions, which add almost nothing, only need the flush space.
+  // Costs one statvfs(2) per group commit. Default: 64 MiB.
+  uint64_t min_free_disk_bytes = uint64_t{64} << 20;
 };
 
 }  // namespace pdfs
