@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every example of README.md's ```console blocks, in order, against the
-# real `pdfs serve`, and compares each command's output with the lines the
-# README shows under it. Commands are run verbatim except that the address
-# 127.0.0.1:9080 is replaced by the test server's.
+# real `pdfs serve`, and compares each command's output (stdout and stderr)
+# with the lines the README shows under it. Commands are run verbatim except
+# that the address 127.0.0.1:9080 is replaced by the test server's, which
+# $PDFS_URL also names for the CLI examples.
 # Usage: readme_examples_test.sh PDFS_BINARY README.md
 set -euo pipefail
 pdfs=$1
@@ -15,6 +16,10 @@ pid=$!
 for _ in $(seq 300); do grep -q "serving http://" "$work/out" && break; sleep 0.1; done
 addr=$(sed -n 's|.*serving http://\([^ ]*\).*|\1|p' "$work/out")
 [ -n "$addr" ] || { echo "pdfs did not start"; cat "$work/err"; exit 1; }
+
+# The CLI examples run `pdfs` with its default URL: point both at the server.
+export PATH="$(dirname "$(realpath "$pdfs")"):$PATH"
+export PDFS_URL="http://$addr"
 
 # Split the console blocks into numbered command files and expected outputs.
 awk -v dir="$work" '
