@@ -14,7 +14,10 @@
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <climits>
@@ -23,7 +26,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "filesystem.h"
 #include "fuse_ops.h"
@@ -43,9 +48,10 @@ void InstallWakeHandler() {
     struct sigaction sa {};
     sa.sa_handler = IgnoreWake;
     sigemptyset(&sa.sa_mask);
-    // SA_RESTART keeps other threads' calls going; sem_wait() fails with
-    // EINTR regardless, which is all Stop() needs.
-    sa.sa_flags = SA_RESTART;
+    // No SA_RESTART: with it the kernel restarts the futex wait inside
+    // sem_wait() and the loop never sees the flag. Only Run()'s thread is
+    // sent this signal; a stray one elsewhere costs at most an EINTR.
+    sa.sa_flags = 0;
     sigaction(kWakeSignal, &sa, nullptr);
   });
 }
@@ -102,6 +108,81 @@ struct Args {
 };
 
 }  // namespace
+
+namespace {
+
+// Undoes the octal escapes of /proc/self/mounts (\040 for a space, ...).
+std::string Unescape(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    if (field[i] == '\\' && i + 3 < field.size()) {
+      int v = 0;
+      bool octal = true;
+      for (size_t k = 1; k <= 3; ++k) {
+        char c = field[i + k];
+        if (c < '0' || c > '7') octal = false;
+        v = v * 8 + (c - '0');
+      }
+      if (octal) {
+        out.push_back(static_cast<char>(v));
+        i += 3;
+        continue;
+      }
+    }
+    out.push_back(field[i]);
+  }
+  return out;
+}
+
+// The type of the filesystem mounted last at `path`, or "" if none.
+std::string MountedType(const std::string& path) {
+  std::ifstream mounts("/proc/self/mounts");
+  std::string line, type;
+  while (std::getline(mounts, line)) {
+    std::istringstream fields(line);
+    std::string source, target, fstype;
+    if (!(fields >> source >> target >> fstype)) continue;
+    if (Unescape(target) == path) type = fstype;
+  }
+  return type;
+}
+
+}  // namespace
+
+Result<bool> ClearDeadMount(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 || errno != ENOTCONN) return false;
+  // realpath() cannot resolve the dead directory itself, only its parent.
+  std::string absolute = path;
+  while (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
+  const size_t slash = absolute.rfind('/');
+  const std::string parent = slash == std::string::npos ? "." : absolute.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? absolute : absolute.substr(slash + 1);
+  char resolved[PATH_MAX];
+  if (::realpath(parent.c_str(), resolved) == nullptr) return false;
+  absolute = std::string(resolved) + (std::string(resolved) == "/" ? "" : "/") + base;
+  if (MountedType(absolute) != "fuse.pdfs") return false;
+  if (::geteuid() == 0) {
+    if (::umount2(absolute.c_str(), MNT_DETACH) != 0) {
+      return Status::IOError("cannot detach the dead mount at " + absolute + ": " +
+                             std::strerror(errno));
+    }
+  } else {
+    // Unprivileged: the setuid helper, as libfuse itself unmounts.
+    pid_t pid = fork();
+    if (pid == 0) {
+      execlp("fusermount3", "fusermount3", "-u", "-q", "-z", "--", absolute.c_str(), nullptr);
+      _exit(127);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+      return Status::IOError("cannot detach the dead mount at " + absolute +
+                             "; run: fusermount3 -u " + absolute);
+    }
+  }
+  return true;
+}
 
 Result<std::string> ResolveMountpoint(const std::string& path) {
   char resolved[PATH_MAX];

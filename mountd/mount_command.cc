@@ -248,6 +248,16 @@ void Detach(int ready_fd) {
 }
 
 int Serve(MountRequest& req) {
+  // A restart after a crash finds the old, dead mount in the way.
+  Result<bool> cleared = fs::ClearDeadMount(req.mountpoint);
+  if (!cleared.ok()) {
+    std::fprintf(stderr, "pdfs: %s\n", cleared.status().message().c_str());
+    return 1;
+  }
+  if (*cleared) {
+    std::fprintf(stderr, "pdfs: detached the dead mount a killed pdfs left at %s\n",
+                 req.mountpoint.c_str());
+  }
   Result<std::string> mountpoint = fs::ResolveMountpoint(req.mountpoint);
   if (!mountpoint.ok()) {
     std::fprintf(stderr, "pdfs: %s\n", mountpoint.status().message().c_str());

@@ -41,6 +41,13 @@ struct MountOptions {
 // daemon, with the command that clears it).
 Result<std::string> ResolveMountpoint(const std::string& path);
 
+// A pdfs daemon that was killed (kill -9, a crash) leaves its mount behind:
+// every access to it fails with ENOTCONN until it is unmounted. If `path`
+// is such a dead mount of type fuse.pdfs (and only then), detaches it
+// lazily and returns true, so that a restarted daemon can mount again.
+// False if there was nothing to clear; IOError if detaching failed.
+Result<bool> ClearDeadMount(const std::string& path);
+
 // A Store mounted at a directory. Start() and the destructor are called
 // from one thread; Run() from one thread (usually the same); Stop() from
 // any thread.
