@@ -571,6 +571,7 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
       // file bypasses the page cache, so a refused write never touches it.
       opened.keep_cache = !writing;
       opened.direct_io = writing;
+      opened.noflush = !writing;
       break;
     }
     case NodeKind::kAppender:
@@ -586,6 +587,8 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
       handle->stream = *stream;
       opened.direct_io = true;
       opened.nonseekable = true;
+      // A close racing the daemon's shutdown then cannot fail.
+      opened.noflush = true;
       break;
     }
   }

@@ -75,6 +75,7 @@ struct Opened {
   bool keep_cache = false;   // page cache survives this open (documents)
   bool direct_io = false;    // bypass the page cache (writes, the follow file)
   bool nonseekable = false;  // the follow file
+  bool noflush = false;      // close() sends no FLUSH: nothing to report (read-only files)
 };
 
 struct Created {

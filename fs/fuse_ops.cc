@@ -49,6 +49,7 @@ void SetOpenFlags(const Opened& opened, fuse_file_info* fi) {
   fi->keep_cache = opened.keep_cache;
   fi->direct_io = opened.direct_io;
   fi->nonseekable = opened.nonseekable;
+  fi->noflush = opened.noflush;
 }
 
 // A follow read answered later by the Follower's thread.

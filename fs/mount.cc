@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,9 +151,7 @@ std::string MountedType(const std::string& path) {
 }  // namespace
 
 Result<bool> ClearDeadMount(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0 || errno != ENOTCONN) return false;
-  // realpath() cannot resolve the dead directory itself, only its parent.
+  // realpath() cannot resolve a dead directory itself, only its parent.
   std::string absolute = path;
   while (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
   const size_t slash = absolute.rfind('/');
@@ -161,27 +160,35 @@ Result<bool> ClearDeadMount(const std::string& path) {
   char resolved[PATH_MAX];
   if (::realpath(parent.c_str(), resolved) == nullptr) return false;
   absolute = std::string(resolved) + (std::string(resolved) == "/" ? "" : "/") + base;
-  if (MountedType(absolute) != "fuse.pdfs") return false;
-  if (::geteuid() == 0) {
-    if (::umount2(absolute.c_str(), MNT_DETACH) != 0) {
-      return Status::IOError("cannot detach the dead mount at " + absolute + ": " +
-                             std::strerror(errno));
+  bool cleared = false;
+  // Dead mounts may be stacked (several crashes); clear each.
+  for (int i = 0; i < 16 && MountedType(absolute) == "fuse.pdfs"; ++i) {
+    // statfs, unlike stat, is never answered from the kernel's cache, so it
+    // reaches the daemon or fails with ENOTCONN.
+    struct statfs sf;
+    if (::statfs(absolute.c_str(), &sf) == 0 || errno != ENOTCONN) break;
+    if (::geteuid() == 0) {
+      if (::umount2(absolute.c_str(), MNT_DETACH) != 0) {
+        return Status::IOError("cannot detach the dead mount at " + absolute + ": " +
+                               std::strerror(errno));
+      }
+    } else {
+      // Unprivileged: the setuid helper, as libfuse itself unmounts.
+      pid_t pid = fork();
+      if (pid == 0) {
+        execlp("fusermount3", "fusermount3", "-u", "-q", "-z", "--", absolute.c_str(), nullptr);
+        _exit(127);
+      }
+      int status = 0;
+      if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+          WEXITSTATUS(status) != 0) {
+        return Status::IOError("cannot detach the dead mount at " + absolute +
+                               "; run: fusermount3 -u " + absolute);
+      }
     }
-  } else {
-    // Unprivileged: the setuid helper, as libfuse itself unmounts.
-    pid_t pid = fork();
-    if (pid == 0) {
-      execlp("fusermount3", "fusermount3", "-u", "-q", "-z", "--", absolute.c_str(), nullptr);
-      _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
-      return Status::IOError("cannot detach the dead mount at " + absolute +
-                             "; run: fusermount3 -u " + absolute);
-    }
+    cleared = true;
   }
-  return true;
+  return cleared;
 }
 
 Result<std::string> ResolveMountpoint(const std::string& path) {

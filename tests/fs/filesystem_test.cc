@@ -1,0 +1,476 @@
+// The filesystem logic without a kernel: Filesystem over a LocalBackend on a
+// real Store in a temporary directory. These tests check the mechanisms
+// behind the mount's promises: the daemon holds only the inodes the kernel
+// holds, readdirplus keeps counts honest, re-used locations get fresh inodes
+// and stale ones answer ESTALE, changes from either face queue the right
+// invalidations (sent from the Invalidator's own thread), appenders split
+// documents by the JSON, and follow reads are answered by the Follower.
+#include <errno.h>
+#include <fcntl.h>
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "appender.h"
+#include "filesystem.h"
+#include "local_backend.h"
+#include "names.h"
+#include "node_table.h"
+#include "support/docs.h"
+#include "support/temp_dir.h"
+
+namespace pdfs::fs {
+namespace {
+
+using pdfs::testing::Batch;
+using pdfs::testing::TempDir;
+
+TEST(NamesTest, CanonicalNamesArePaddedToSixDigits) {
+  EXPECT_EQ(DocumentName(0), "000000.json");
+  EXPECT_EQ(DocumentName(123), "000123.json");
+  EXPECT_EQ(DocumentName(1234567), "1234567.json");
+}
+
+TEST(NamesTest, EverySpellingOfANumberParsesOnlyTheCanonicalOneIsCanonical) {
+  auto p = ParseDocumentName("000123.json");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->location, 123u);
+  EXPECT_TRUE(p->canonical);
+  p = ParseDocumentName("123.json");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->location, 123u);
+  EXPECT_FALSE(p->canonical);
+  p = ParseDocumentName("18446744073709551615.json");
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->canonical);
+  for (const char* bad : {"a.json", ".json", "12.jsonx", "12", "-1.json", "1 .json",
+                          "18446744073709551616.json", "000000000000000000001.json", ".follow"}) {
+    EXPECT_FALSE(ParseDocumentName(bad)) << bad;
+  }
+}
+
+TEST(NodeTableTest, ForgetReleasesANodeAtZeroAndNeverTheRoot) {
+  NodeTable table;
+  NodeIdentity id{NodeKind::kDocument, MakeIno(NodeKind::kDocument, 7), "t", 1, 0, 7, 2, 0};
+  table.Ref(id, table.epoch());
+  table.Ref(id, table.epoch());
+  EXPECT_EQ(table.lookups(id.ino), 2u);
+  table.Forget(id.ino, 1);
+  EXPECT_NE(table.Find(id.ino), nullptr);
+  table.Forget(id.ino, 1);
+  EXPECT_EQ(table.Find(id.ino), nullptr);
+  table.Forget(kRootIno, 5);
+  EXPECT_NE(table.Find(kRootIno), nullptr);
+  EXPECT_EQ(table.size(), 1u);
+}
+
+TEST(NodeTableTest, ForgettingMoreThanWasGivenAborts) {
+  NodeTable table;
+  NodeIdentity id{NodeKind::kTopic, MakeIno(NodeKind::kTopic, 3), "t", 3};
+  table.Ref(id, table.epoch());
+  EXPECT_DEATH(table.Forget(id.ino, 2), "exceeds the lookup count");
+}
+
+TEST(NodeTableTest, AddedWhileARemovalIsRecordedMeansCheckAgain) {
+  NodeTable table;
+  const uint64_t before = table.epoch();
+  table.MarkRemoved(1, 0, 10);
+  auto node = table.Ref(
+      NodeIdentity{NodeKind::kDocument, MakeIno(NodeKind::kDocument, 9), "t", 1, 4, 9, 2, 0},
+      before);
+  EXPECT_TRUE(node->needs_check());
+  EXPECT_FALSE(node->stale());
+  auto later = table.Ref(
+      NodeIdentity{NodeKind::kDocument, MakeIno(NodeKind::kDocument, 10), "t", 1, 5, 10, 2, 0},
+      table.epoch());
+  EXPECT_FALSE(later->needs_check());
+  EXPECT_EQ(table.MarkRemoved(1, 5, 6).size(), 1u);
+  EXPECT_TRUE(later->stale());
+  EXPECT_FALSE(node->stale()) << "only the range is marked";
+}
+
+// Records what the Invalidator sends instead of calling the kernel.
+class RecordingSink {
+ public:
+  int operator()(const Invalidator::Item& item) {
+    std::lock_guard<std::mutex> lock(mu_);
+    items_.push_back(item);
+    return 0;
+  }
+  std::vector<Invalidator::Item> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::move(items_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Invalidator::Item> items_;
+};
+
+// A directory reply with room for `room` entries.
+class VectorReplier : public DirectoryReplier {
+ public:
+  explicit VectorReplier(size_t room) : room_(room) {}
+  bool Add(std::string_view name, const fuse_entry_param& entry, off_t next) override {
+    if (names.size() >= room_) return false;
+    names.emplace_back(name);
+    inos.push_back(entry.ino != 0 ? entry.ino : entry.attr.st_ino);
+    offsets.push_back(next);
+    return true;
+  }
+  std::vector<std::string> names;
+  std::vector<uint64_t> inos;
+  std::vector<off_t> offsets;
+
+ private:
+  size_t room_;
+};
+
+// A follow read whose answer the test waits for.
+class WaitedRead : public PendingRead {
+ public:
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    int error = 0;
+    std::string data;
+    std::atomic<bool> interrupted{false};
+  };
+  explicit WaitedRead(std::shared_ptr<State> s) : s_(std::move(s)) {}
+  void Reply(std::string_view data) override { Finish(0, data); }
+  void Fail(int error) override { Finish(error, {}); }
+  bool Interrupted() override { return s_->interrupted.load(); }
+
+ private:
+  void Finish(int error, std::string_view data) {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    EXPECT_FALSE(s_->done) << "answered twice";
+    s_->done = true;
+    s_->error = error;
+    s_->data.assign(data);
+    s_->cv.notify_all();
+  }
+  std::shared_ptr<State> s_;
+};
+
+class FilesystemTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Options options;
+    options.sync = false;
+    auto opened = Store::Open(options, dir_.Sub("data"));
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+    backend_ = std::make_unique<LocalBackend>(store_.get());
+    invalidator_ =
+        std::make_unique<Invalidator>([this](const Invalidator::Item& i) { return sink_(i); });
+    invalidator_->Start();
+    FilesystemOptions fo;
+    fo.max_document_bytes = 1000;
+    fs_ = std::make_unique<Filesystem>(backend_.get(), invalidator_.get(), fo);
+  }
+  void TearDown() override {
+    fs_.reset();
+    invalidator_.reset();
+    backend_.reset();
+    store_.reset();
+  }
+
+  void Append(const std::string& topic, int n, int from = 0) {
+    std::vector<std::string> docs;
+    for (int i = from; i < from + n; ++i)
+      docs.push_back(pdfs::testing::NumberedDoc(static_cast<uint64_t>(i)));
+    ASSERT_TRUE(store_->Append(topic, Batch(docs)).ok());
+  }
+  uint64_t TopicIno(const std::string& topic) {
+    FsResult<Entry> e = fs_->Lookup(kRootIno, topic);
+    EXPECT_TRUE(e.ok());
+    return e.ok() ? e->param.ino : 0;
+  }
+  std::vector<Invalidator::Item> Sent() {
+    invalidator_->Flush();
+    return sink_.Take();
+  }
+  std::shared_ptr<WaitedRead::State> FollowRead(uint64_t fh, size_t size) {
+    auto state = std::make_shared<WaitedRead::State>();
+    fs_->ReadFollow(fh, size, state.get(), std::make_unique<WaitedRead>(state));
+    return state;
+  }
+  static bool Await(WaitedRead::State& s,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    std::unique_lock<std::mutex> lock(s.mu);
+    return s.cv.wait_for(lock, timeout, [&] { return s.done; });
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<LocalBackend> backend_;
+  RecordingSink sink_;
+  std::unique_ptr<Invalidator> invalidator_;
+  std::unique_ptr<Filesystem> fs_;
+};
+
+TEST_F(FilesystemTest, TheDaemonHoldsOnlyTheInodesTheKernelHolds) {
+  Append("t", 1000);
+  const uint64_t dir = TopicIno("t");
+  std::vector<uint64_t> held;
+  for (const char* name : {"000001.json", "000500.json", "999.json"}) {
+    FsResult<Entry> e = fs_->Lookup(dir, name);
+    ASSERT_TRUE(e.ok()) << name;
+    held.push_back(e->param.ino);
+  }
+  EXPECT_EQ(fs_->nodes().size(), 1u + 1u + 3u) << "root, topic, three documents: not 1000";
+  for (uint64_t ino : held) fs_->Forget(ino, 1);
+  fs_->Forget(dir, 1);
+  EXPECT_EQ(fs_->nodes().size(), 1u);
+}
+
+TEST_F(FilesystemTest, ReaddirplusUndoesTheCountOfAnEntryThatDidNotFit) {
+  Append("t", 10);
+  const uint64_t dir = TopicIno("t");
+  VectorReplier out(5);  // ".", "..", and three documents fit
+  ASSERT_TRUE(fs_->ReadDir(dir, 0, true, out).ok());
+  ASSERT_EQ(out.names.size(), 5u);
+  EXPECT_EQ(out.names[2], "000000.json");
+  EXPECT_EQ(fs_->nodes().size(), 1u + 1u + 3u) << "the fourth document was refused and released";
+  for (size_t i = 2; i < 5; ++i) EXPECT_EQ(fs_->nodes().lookups(out.inos[i]), 1u);
+}
+
+TEST_F(FilesystemTest, ReaddirOffsetsAreLocationsSoListingsResumeWhileAppendsHappen) {
+  Append("t", 4);
+  const uint64_t dir = TopicIno("t");
+  VectorReplier first(4);
+  ASSERT_TRUE(fs_->ReadDir(dir, 0, false, first).ok());
+  ASSERT_EQ(first.names, (std::vector<std::string>{".", "..", "000000.json", "000001.json"}));
+  EXPECT_EQ(first.offsets.back(), 1 + 3) << "location + 3";
+  Append("t", 2, 4);
+  VectorReplier rest(100);
+  ASSERT_TRUE(fs_->ReadDir(dir, first.offsets.back(), false, rest).ok());
+  EXPECT_EQ(rest.names,
+            (std::vector<std::string>{"000002.json", "000003.json", "000004.json", "000005.json"}));
+  EXPECT_EQ(fs_->nodes().size(), 2u) << "plain readdir hands out no counts";
+}
+
+TEST_F(FilesystemTest, AReusedLocationGetsAFreshInodeAndTheOldOneAnswersEstale) {
+  Append("t", 3);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> old_entry = fs_->Lookup(dir, "000002.json");
+  ASSERT_TRUE(old_entry.ok());
+  FsResult<Opened> opened = fs_->Open(old_entry->param.ino, O_RDONLY);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_TRUE(opened->keep_cache);
+  ASSERT_TRUE(store_->Truncate("t", 2).ok());
+  ASSERT_TRUE(store_->Append("t", Batch({"{\"new\":2}"})).ok());
+
+  FsResult<Entry> new_entry = fs_->Lookup(dir, "000002.json");
+  ASSERT_TRUE(new_entry.ok());
+  EXPECT_NE(new_entry->param.ino, old_entry->param.ino);
+  EXPECT_EQ(fs_->GetAttr(old_entry->param.ino).error().code(), ESTALE);
+  EXPECT_EQ(fs_->Open(old_entry->param.ino, O_RDONLY).error().code(), ESTALE)
+      << "the kernel then looks the name up again";
+  EXPECT_EQ(fs_->Read(old_entry->param.ino, opened->fh, 100, 0).error().code(), ESTALE)
+      << "an open file of a removed document reads neither old nor new bytes";
+  FsResult<Opened> fresh = fs_->Open(new_entry->param.ino, O_RDONLY);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(*fs_->Read(new_entry->param.ino, fresh->fh, 100, 0), "{\"new\":2}");
+  fs_->Release(old_entry->param.ino, opened->fh);
+  fs_->Release(new_entry->param.ino, fresh->fh);
+}
+
+TEST_F(FilesystemTest, ATruncationInvalidatesOnlyTheRemovedNamesTheKernelHolds) {
+  Append("t", 10);
+  const uint64_t dir = TopicIno("t");
+  uint64_t held_ino = 0;
+  for (const char* name : {"000002.json", "000006.json", "000008.json"}) {
+    FsResult<Entry> e = fs_->Lookup(dir, name);
+    ASSERT_TRUE(e.ok());
+    if (std::string(name) == "000006.json") held_ino = e->param.ino;
+  }
+  Sent();
+  ASSERT_TRUE(store_->Truncate("t", 5).ok());  // as an HTTP DELETE would
+  std::vector<Invalidator::Item> items = Sent();
+  std::set<std::string> entries;
+  std::set<uint64_t> inodes;
+  for (const auto& item : items) {
+    if (item.kind == Invalidator::Item::Kind::kEntry) {
+      EXPECT_EQ(item.ino, dir);
+      entries.insert(item.name);
+    }
+    if (item.kind == Invalidator::Item::Kind::kInode) inodes.insert(item.ino);
+  }
+  EXPECT_EQ(entries, (std::set<std::string>{"000006.json", "000008.json"}));
+  EXPECT_EQ(inodes.size(), 2u);
+  EXPECT_EQ(inodes.count(held_ino), 1u);
+}
+
+TEST_F(FilesystemTest, AppendsInvalidateTheDirectoryAttributesAndCreationsTheNegativeEntry) {
+  Append("t", 1);
+  const uint64_t dir = TopicIno("t");
+  Sent();
+  for (int i = 0; i < 50; ++i) Append("t", 1, i);
+  std::vector<Invalidator::Item> items = Sent();
+  ASSERT_FALSE(items.empty());
+  for (const auto& item : items) {
+    EXPECT_EQ(item.kind, Invalidator::Item::Kind::kAttributes);
+    EXPECT_EQ(item.ino, dir);
+  }
+  FsResult<Entry> missing = fs_->Lookup(kRootIno, "later");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->param.ino, 0u) << "a negative entry";
+  EXPECT_GT(missing->param.entry_timeout, 0);
+  EXPECT_LE(missing->param.entry_timeout, 1.0);
+  ASSERT_TRUE(store_->CreateTopic("later").ok());
+  bool dropped = false;
+  for (const auto& item : Sent()) {
+    dropped |= item.kind == Invalidator::Item::Kind::kEntry && item.ino == kRootIno &&
+               item.name == "later";
+  }
+  EXPECT_TRUE(dropped);
+}
+
+TEST_F(FilesystemTest, CacheTimeoutsFollowTheKindOfName) {
+  Append("t", 2);
+  FsResult<Entry> topic = fs_->Lookup(kRootIno, "t");
+  ASSERT_TRUE(topic.ok());
+  EXPECT_GT(topic->param.entry_timeout, 0);
+  EXPECT_LE(topic->param.entry_timeout, 1.0);
+  EXPECT_LE(topic->param.attr_timeout, 1.0);
+  FsResult<Entry> doc = fs_->Lookup(topic->param.ino, "000001.json");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_GE(doc->param.entry_timeout, 60.0);
+  EXPECT_GE(doc->param.attr_timeout, 60.0);
+  FsResult<Entry> alias = fs_->Lookup(topic->param.ino, "1.json");
+  ASSERT_TRUE(alias.ok());
+  EXPECT_EQ(alias->param.ino, doc->param.ino);
+  EXPECT_EQ(alias->param.entry_timeout, 0);
+  EXPECT_EQ(alias->param.attr_timeout, 0);
+  FsResult<Created> appender = fs_->Create(topic->param.ino, "new.json", O_WRONLY | O_CREAT);
+  ASSERT_TRUE(appender.ok());
+  EXPECT_EQ(appender->entry.param.entry_timeout, 0);
+  EXPECT_EQ(appender->entry.param.attr_timeout, 0);
+  EXPECT_TRUE(appender->opened.direct_io);
+  EXPECT_EQ(fs_->Lookup(topic->param.ino, "new.json").error().code(), ENOENT);
+  EXPECT_EQ(fs_->Lookup(topic->param.ino, "000009.json").error().code(), ENOENT)
+      << "no negative entry for document names";
+  fs_->Release(appender->entry.param.ino, appender->opened.fh);
+}
+
+TEST_F(FilesystemTest, AnAppenderAppendsEachObjectWhenTheWriteThatCompletesItArrives) {
+  Append("t", 0 + 1);
+  ASSERT_TRUE(store_->Truncate("t", 0).ok());
+  const uint64_t dir = TopicIno("t");
+  FsResult<Created> c = fs_->Create(dir, "x", O_WRONLY | O_CREAT | O_APPEND);
+  ASSERT_TRUE(c.ok());
+  const uint64_t ino = c->entry.param.ino, fh = c->opened.fh;
+  EXPECT_EQ(*fs_->Write(ino, fh, "{\"a\":[1,"), 8u);
+  EXPECT_EQ(store_->Stat("t")->count, 0u);
+  EXPECT_EQ(*fs_->Write(ino, fh, "2]}\n{\"b\":"), 9u);
+  EXPECT_EQ(store_->Stat("t")->count, 1u);
+  EXPECT_EQ(fs_->Flush(ino, fh).code(), EINVAL) << "an object is pending";
+  EXPECT_EQ(*fs_->Write(ino, fh, "true} {\"c\":null}  {\"d\":x}"), 16u)
+      << "short count: the two objects before the error";
+  EXPECT_EQ(fs_->Write(ino, fh, " {\"d\":x}").error().code(), EINVAL);
+  EXPECT_TRUE(fs_->Flush(ino, fh).ok());
+  EXPECT_EQ(
+      fs_->Write(ino, fh, std::string(2000, ' ') + "{\"big\":\"" + std::string(1000, 'x') + "\"}")
+          .error()
+          .code(),
+      EFBIG);
+  fs_->Release(ino, fh);
+  fs_->Forget(ino, 1);
+  EXPECT_EQ(store_->Stat("t")->count, 3u);
+  EXPECT_EQ(store_->Get("t", 1)->data, "{\"b\":true}");
+  EXPECT_EQ(fs_->nodes().size(), 2u) << "the appender is gone once forgotten";
+}
+
+TEST_F(FilesystemTest, AnAppenderInADeletedTopicFailsRatherThanRecreatingIt) {
+  ASSERT_TRUE(store_->CreateTopic("t").ok());
+  const uint64_t dir = TopicIno("t");
+  FsResult<Created> c = fs_->Create(dir, "x", O_WRONLY | O_CREAT);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(store_->DeleteTopic("t").ok());
+  ASSERT_TRUE(store_->CreateTopic("t").ok());  // same name, another topic
+  EXPECT_EQ(fs_->Write(c->entry.param.ino, c->opened.fh, "{}").error().code(), ENOENT);
+  EXPECT_EQ(store_->Stat("t")->count, 0u);
+  EXPECT_EQ(fs_->Flush(c->entry.param.ino, c->opened.fh).code(), ENOENT);
+  fs_->Release(c->entry.param.ino, c->opened.fh);
+}
+
+TEST_F(FilesystemTest, DocumentsRefuseChangesWithEperm) {
+  Append("t", 3);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> e = fs_->Lookup(dir, "000001.json");
+  ASSERT_TRUE(e.ok());
+  const uint64_t ino = e->param.ino;
+  EXPECT_EQ(fs_->Open(ino, O_WRONLY | O_TRUNC).error().code(), EPERM);
+  FsResult<Opened> w = fs_->Open(ino, O_WRONLY);
+  ASSERT_TRUE(w.ok());
+  EXPECT_TRUE(w->direct_io) << "refused writes never touch the page cache";
+  EXPECT_EQ(fs_->Write(ino, w->fh, "{}").error().code(), EPERM);
+  struct stat attr {};
+  attr.st_size = 3;
+  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE).error().code(), EPERM);
+  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_MODE).error().code(), EPERM);
+  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_MTIME).error().code(), EPERM);
+  EXPECT_EQ(store_->Stat("t")->count, 3u);
+  attr.st_size = 0;
+  FsResult<Attr> cut = fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MTIME);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_EQ(cut->st.st_size, 0);
+  EXPECT_EQ(store_->Stat("t")->count, 1u);
+  fs_->Release(ino, w->fh);
+}
+
+TEST_F(FilesystemTest, AFollowReadWaitsForTheNextDocumentAndIsAnsweredOnce) {
+  Append("t", 2);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> f = fs_->Lookup(dir, ".follow");
+  ASSERT_TRUE(f.ok());
+  FsResult<Opened> o = fs_->Open(f->param.ino, O_RDONLY);
+  ASSERT_TRUE(o.ok());
+  EXPECT_TRUE(o->direct_io && o->nonseekable);
+  auto read = FollowRead(o->fh, 4096);
+  EXPECT_FALSE(Await(*read, std::chrono::milliseconds(200))) << "starts at the end and waits";
+  Append("t", 2, 2);
+  ASSERT_TRUE(Await(*read));
+  EXPECT_EQ(read->data,
+            pdfs::testing::NumberedDoc(2) + "\n" + pdfs::testing::NumberedDoc(3) + "\n");
+
+  auto interrupted = FollowRead(o->fh, 4096);
+  interrupted->interrupted = true;
+  fs_->Interrupt(interrupted.get());
+  ASSERT_TRUE(Await(*interrupted));
+  EXPECT_EQ(interrupted->error, EINTR);
+
+  auto at_shutdown = FollowRead(o->fh, 4096);
+  EXPECT_FALSE(Await(*at_shutdown, std::chrono::milliseconds(100)));
+  fs_->Shutdown();
+  ASSERT_TRUE(Await(*at_shutdown));
+  EXPECT_EQ(at_shutdown->error, 0);
+  EXPECT_EQ(at_shutdown->data, "") << "end of file";
+  auto after = FollowRead(o->fh, 4096);
+  ASSERT_TRUE(Await(*after));
+  EXPECT_EQ(after->data, "");
+  fs_->Release(f->param.ino, o->fh);
+}
+
+TEST_F(FilesystemTest, DeletingAFollowedTopicEndsItsReadsWithEndOfFile) {
+  Append("t", 1);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> f = fs_->Lookup(dir, ".follow");
+  FsResult<Opened> o = fs_->Open(f->param.ino, O_RDONLY);
+  ASSERT_TRUE(o.ok());
+  auto read = FollowRead(o->fh, 100);
+  ASSERT_TRUE(store_->DeleteTopic("t").ok());
+  ASSERT_TRUE(Await(*read));
+  EXPECT_EQ(read->error, 0);
+  EXPECT_EQ(read->data, "");
+  fs_->Release(f->param.ino, o->fh);
+}
+
+}  // namespace
+}  // namespace pdfs::fs
