@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -264,6 +265,11 @@ int Serve(MountRequest& req) {
     return 1;
   }
   req.mount.mountpoint = *mountpoint;
+  // The daemon leaves its working directory (chdir "/") once backgrounded,
+  // and RocksDB opens files by path long after: the path must be absolute.
+  std::error_code ec;
+  std::filesystem::path data = std::filesystem::absolute(req.config.data_dir, ec);
+  if (!ec) req.config.data_dir = data.lexically_normal().string();
   req.mount.source = req.config.data_dir;
 
   int ready_fd = -1;
@@ -290,6 +296,13 @@ int Serve(MountRequest& req) {
   }
 
   BlockShutdownSignals();  // before any thread starts
+  // A mount must also end cleanly when its terminal goes away (-f), so
+  // SIGHUP is taken like SIGINT and SIGTERM instead of killing the daemon
+  // and leaving a dead mount behind.
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hup, nullptr);
   std::unique_ptr<Store> store = OpenStoreOrReport(req.config);
   if (store == nullptr) return 1;
   std::unique_ptr<http::Server> server;
@@ -305,12 +318,17 @@ int Serve(MountRequest& req) {
   std::fflush(stdout);
   if (ready_fd >= 0) Detach(ready_fd);
 
-  // SIGINT/SIGTERM are blocked in every thread; this one takes them. When
-  // the filesystem is unmounted from outside, Run() returns first and the
-  // thread is woken with a SIGTERM of its own.
+  // SIGINT/SIGTERM/SIGHUP are blocked in every thread; this one takes them.
+  // When the filesystem is unmounted from outside, Run() returns first and
+  // the thread is woken with a SIGTERM of its own.
   std::atomic<bool> finished{false};
   std::thread signals([&] {
-    int sig = WaitForShutdownSignal();
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0) {
+    }
     if (finished.load()) return;
     std::fprintf(stderr, "pdfs: signal %d, unmounting %s\n", sig, mount->mountpoint().c_str());
     mount->Stop();

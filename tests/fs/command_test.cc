@@ -141,8 +141,23 @@ TEST_F(CommandTest, WithoutFItBackgroundsOnlyOnceTheMountExists) {
   EXPECT_EQ(ReadAll(mnt_ + "/t/000000.json"), "{\"a\":1}");
 }
 
-TEST_F(CommandTest, SigtermAndSigintUnmountAndExitCleanly) {
-  for (int sig : {SIGTERM, SIGINT}) {
+TEST_F(CommandTest, RelativePathsWorkOnceBackgrounded) {
+  // The daemon changes to "/" when it backgrounds; the store must not care.
+  RunResult r = pdfs::testing::Run(
+      {"/bin/sh", "-c",
+       "cd '" + dir_.path() + "' && exec '" + PDFS_BINARY + "' mount mnt --data data"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(data in " + data_ + ")"), std::string::npos) << r.out;
+  ASSERT_EQ(::mkdir((mnt_ + "/t").c_str(), 0755), 0);
+  ASSERT_EQ(AppendFile(mnt_ + "/t/x", {"{\"a\":1}"}).close.result, 0);
+  EXPECT_EQ(ReadAll(mnt_ + "/t/000000.json"), "{\"a\":1}");
+  const pid_t daemon = LockHolder(data_);
+  EXPECT_EQ(pdfs::testing::Run({"fusermount3", "-u", mnt_}).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return ProcessGone(daemon); }, std::chrono::seconds(20)));
+}
+
+TEST_F(CommandTest, SigtermSigintAndSighupUnmountAndExitCleanly) {
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
     MountedPdfs pdfs(data_, mnt_);
     ASSERT_TRUE(pdfs.ok());
     ASSERT_EQ(AppendFile(mnt_ + "/t" + std::to_string(sig), {}).close.err, EPERM);
@@ -156,7 +171,7 @@ TEST_F(CommandTest, SigtermAndSigintUnmountAndExitCleanly) {
   }
   MountedPdfs pdfs(data_, mnt_);
   ASSERT_TRUE(pdfs.ok());
-  EXPECT_EQ(ListDir(mnt_ + "/t").size(), 2u) << "both runs' documents are there";
+  EXPECT_EQ(ListDir(mnt_ + "/t").size(), 3u) << "every run's document is there";
 }
 
 TEST_F(CommandTest, FusermountUnmountEndsAForegroundDaemonCleanly) {
