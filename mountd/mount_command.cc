@@ -42,11 +42,13 @@ namespace pdfs::mountd {
 const char kMountHelp[] =
     "  pdfs mount MOUNTPOINT [--data DIR] [--listen ADDR:PORT] [-f] [-d] [-o OPTS]\n"
     "             [--no-sync] [--max-body BYTES] [--threads N] [--max-wait SECONDS]\n"
+    "             [--min-free-space BYTES]\n"
     "      Mount the streams at MOUNTPOINT: topics are directories, documents are\n"
     "      files 000000.json ..., writing a new name appends. Serves HTTP from the same\n"
     "      process if --listen (or -o listen=ADDR:PORT) is given. Goes to the\n"
     "      background once mounted; -f stays in the foreground, -d logs every request.\n"
-    "      -o takes libfuse mount options (allow_other, ro, ...) and listen=, no_sync;\n"
+    "      -o takes libfuse mount options (allow_other, ro, ...) and listen=, no_sync,\n"
+    "      max_body=, threads=, max_wait=, min_free_space= (as the -- options);\n"
     "      _netdev, auto, noauto, user, users, nofail are accepted and ignored.\n"
     "      Unmount with: fusermount3 -u MOUNTPOINT (or SIGINT/SIGTERM in the foreground).\n";
 
@@ -59,6 +61,7 @@ enum OptKey {
   kKeyMaxBody,
   kKeyThreads,
   kKeyMaxWait,
+  kKeyMinFreeSpace,
 };
 
 const fuse_opt kOptSpec[] = {
@@ -67,6 +70,7 @@ const fuse_opt kOptSpec[] = {
     FUSE_OPT_KEY("max_body=", kKeyMaxBody),
     FUSE_OPT_KEY("threads=", kKeyThreads),
     FUSE_OPT_KEY("max_wait=", kKeyMaxWait),
+    FUSE_OPT_KEY("min_free_space=", kKeyMinFreeSpace),
     // fstab-only: meaningful to mount(8), not to the filesystem.
     FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
     FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
@@ -99,6 +103,9 @@ int OptProc(void* data, const char* arg, int key, fuse_args* outargs) {
       return 0;
     case kKeyMaxWait:
       longs->push_back(std::string("--max-wait=") + (value + 1));
+      return 0;
+    case kKeyMinFreeSpace:
+      longs->push_back(std::string("--min-free-space=") + (value + 1));
       return 0;
     default:
       return 1;  // keep: a mount option for libfuse

@@ -184,6 +184,17 @@ TEST_F(CommandTest, FusermountUnmountEndsAForegroundDaemonCleanly) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << pdfs.process().stderr_text();
 }
 
+TEST_F(CommandTest, DashOCarriesTheStoreOptions) {
+  MountedPdfs pdfs(data_, mnt_, {"-o", "no_sync,max_body=100"});
+  ASSERT_TRUE(pdfs.ok());
+  ASSERT_EQ(::mkdir((mnt_ + "/t").c_str(), 0755), 0);
+  AppendOutcome big = AppendFile(mnt_ + "/t/x", {"{\"pad\":\"" + std::string(200, 'x') + "\"}"});
+  ASSERT_EQ(big.writes.size(), 1u);
+  EXPECT_EQ(big.writes[0].err, EFBIG) << "max_body=100 limits documents";
+  EXPECT_EQ(AppendFile(mnt_ + "/t/x", {"{\"small\":1}"}).close.result, 0);
+  EXPECT_EQ(ListDir(mnt_ + "/t").size(), 1u);
+}
+
 TEST_F(CommandTest, HttpIsServedOnlyWithListen) {
   MountedPdfs pdfs(data_, mnt_, {}, /*http=*/false);
   ASSERT_TRUE(pdfs.ok());

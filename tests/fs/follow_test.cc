@@ -101,10 +101,30 @@ TEST_F(FollowTest, TheFollowFileIsHiddenAndReadOnly) {
   struct stat st;
   ASSERT_EQ(::stat(Path("t/.follow").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0444u);
+  EXPECT_EQ(st.st_size, 0) << "so tail -f, which polls the size, cannot follow it";
   EXPECT_EQ(::open(Path("t/.follow").c_str(), O_WRONLY), -1);
   EXPECT_EQ(errno, EPERM);
   RunResult rf = pdfs::testing::Run({"rm", "-rf", Path("t")});
   EXPECT_EQ(rf.exit_code, 0) << rf.err;
+}
+
+TEST_F(FollowTest, ManyWaitingFollowersTakeNoWorkerThreads) {
+  Post("t", "{}");
+  // More followers than the daemon has FUSE worker threads (10 by default).
+  std::vector<std::unique_ptr<Subprocess>> cats;
+  for (int i = 0; i < 30; ++i) {
+    cats.push_back(
+        std::make_unique<Subprocess>(std::vector<std::string>{"cat", Path("t/.follow")}));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The mount still answers everything else.
+  EXPECT_EQ(ListDir(Path("t")).size(), 1u);
+  ASSERT_EQ(AppendFile(Path("t/x"), {"{\"to\":\"all\"}"}).close.result, 0);
+  for (auto& cat : cats) {
+    std::string line;
+    ASSERT_TRUE(cat->ReadLine(&line, std::chrono::seconds(10)));
+    EXPECT_EQ(line, "{\"to\":\"all\"}");
+  }
 }
 
 TEST_F(FollowTest, StoppingTheDaemonEndsAWaitingCatAndUnmounts) {

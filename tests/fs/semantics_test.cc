@@ -4,6 +4,7 @@
 // over backends: the local engine now, a remote server later.
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -375,8 +376,55 @@ TEST_P(SemanticsTest, StatfsReportsTheDataDevice) {
   EXPECT_EQ(mount_st.f_blocks * mount_st.f_frsize, data_st.f_blocks * data_st.f_frsize);
 }
 
+// "fsync() on an appender returns at once; fallocate is EOPNOTSUPP"
+TEST_P(SemanticsTest, FsyncOfAnAppenderSucceedsAndFallocateIsUnsupported) {
+  ASSERT_EQ(::mkdir(Path("t").c_str(), 0755), 0);
+  int fd = ::open(Path("t/x").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "{\"a\":1}{\"b\"", 11), 11);
+  EXPECT_EQ(::fsync(fd), 0);
+  EXPECT_EQ(Meta("t")["count"], 1) << "what the write completed is stored already";
+  EXPECT_EQ(::fallocate(fd, 0, 0, 4096), -1);
+  EXPECT_EQ(errno, EOPNOTSUPP);
+  ASSERT_EQ(::write(fd, ":2}", 3), 3);
+  EXPECT_EQ(::close(fd), 0);
+  EXPECT_EQ(Meta("t")["count"], 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Local, SemanticsTest, ::testing::Values(Backend::kLocal),
                          [](const ::testing::TestParamInfo<Backend>&) { return "LocalEngine"; });
+
+// "If an append itself fails (disk full: ENOSPC), that write fails and so
+// does every later write and the close of that file"
+TEST(DiskFullTest, AppendsFailWithEnospcAndNothingIsStoredWhileReadsAndCutsWork) {
+  PDFS_REQUIRE_FUSE();
+  TempDir dir;
+  const std::string data = dir.Sub("data"), mnt = dir.Sub("mnt");
+  ASSERT_EQ(::mkdir(mnt.c_str(), 0755), 0);
+  {
+    MountedPdfs pdfs(data, mnt);
+    ASSERT_TRUE(pdfs.ok());
+    ASSERT_EQ(::mkdir((mnt + "/t").c_str(), 0755), 0);
+    ASSERT_EQ(AppendFile(mnt + "/t/x", {"{\"n\":0}\n{\"n\":1}\n"}).close.result, 0);
+  }
+  // More free space than any disk has: every append is refused.
+  MountedPdfs pdfs(data, mnt, {"-o", "min_free_space=4611686018427387904"});
+  ASSERT_TRUE(pdfs.ok());
+  int fd = ::open((mnt + "/t/x").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::write(fd, "{\"n\":2}", 7), -1);
+  EXPECT_EQ(errno, ENOSPC);
+  EXPECT_EQ(::write(fd, "{\"n\":3}", 7), -1);
+  EXPECT_EQ(errno, ENOSPC) << "the appender stays failed";
+  EXPECT_EQ(::close(fd), -1);
+  EXPECT_EQ(errno, ENOSPC);
+  EXPECT_EQ(::mkdir((mnt + "/u").c_str(), 0755), -1);
+  EXPECT_EQ(errno, ENOSPC);
+  EXPECT_EQ(ListDir(mnt + "/t"), (std::vector<std::string>{"000000.json", "000001.json"}));
+  EXPECT_EQ(ReadAll(mnt + "/t/000001.json"), "{\"n\":1}");
+  EXPECT_EQ(::unlink((mnt + "/t/000001.json").c_str()), 0) << "a full disk can still be tidied";
+  EXPECT_EQ(ListDir(mnt + "/t").size(), 1u);
+}
 
 }  // namespace
 }  // namespace pdfs

@@ -160,6 +160,12 @@ TEST_F(ShellTest, StatShowsSizeModeAndAppendTime) {
   EXPECT_GE(mtime, before);
   EXPECT_LE(mtime, static_cast<long>(time(nullptr)));
   EXPECT_NE(st.out.find("\n755 directory\n"), std::string::npos) << st.out;
+  // A topic's size is the bytes of its documents; its mtime the last append.
+  RunResult dir = Bash("stat -c '%s %Y' t");
+  long dir_size = 0, dir_mtime = 0;
+  ASSERT_EQ(std::sscanf(dir.out.c_str(), "%ld %ld", &dir_size, &dir_mtime), 2) << dir.out;
+  EXPECT_EQ(dir_size, 17);
+  EXPECT_EQ(dir_mtime, mtime);
 }
 
 TEST_F(ShellTest, GetfattrShowsCountAndSize) {
@@ -172,6 +178,17 @@ TEST_F(ShellTest, GetfattrShowsCountAndSize) {
   RunResult set = Bash("setfattr -n user.pdfs.count -v 9 t");
   EXPECT_NE(set.exit_code, 0);
   EXPECT_NE(set.err.find("Operation not supported"), std::string::npos) << set.err;
+}
+
+TEST_F(ShellTest, TouchAndTruncateOfANewNameSucceedAndAppendNothing) {
+  Seed("t", 1);
+  RunResult r = Bash("touch t/new && truncate -s 0 t/other && ls t");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "000000.json\n");
+  RunResult doc = Bash("touch t/000000.json");
+  EXPECT_NE(doc.exit_code, 0) << "a document's mtime is its append time";
+  EXPECT_NE(doc.err.find("Operation not permitted"), std::string::npos) << doc.err;
+  EXPECT_EQ(Count("t"), 1u);
 }
 
 TEST_F(ShellTest, MvLnAndChmodAreRefused) {
