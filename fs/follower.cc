@@ -146,6 +146,7 @@ void Follower::Shutdown() {
     shutdown_ = true;
     wake_.notify_one();
   }
+  std::lock_guard<std::mutex> join_lock(join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 

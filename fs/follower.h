@@ -75,7 +75,7 @@ class Follower {
   void OnChange(const ChangeEvent& event);
 
   // Answers every waiting read with end of file, and every later one at
-  // once; joins the thread. Idempotent.
+  // once; joins the thread. Idempotent, and safe from several threads.
   void Shutdown();
 
  private:
@@ -99,6 +99,7 @@ class Follower {
   std::set<std::shared_ptr<FollowStream>> ready_;  // need a look from Loop()
   bool shutdown_ = false;
 
+  std::mutex join_mu_;  // serialises Shutdown()'s join
   std::thread thread_;  // runs Loop(); joined by Shutdown()
 };
 

@@ -28,6 +28,7 @@ void Invalidator::Stop() {
     wake_.notify_all();
     idle_.notify_all();
   }
+  std::lock_guard<std::mutex> join_lock(join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 

@@ -48,7 +48,9 @@ class Invalidator {
 
   // Starts the sending thread. Items queued before are kept.
   void Start();
-  // Drops what is still queued and joins the thread. Idempotent.
+  // Drops what is still queued and joins the thread. Idempotent, and safe
+  // from several threads at once. Call it while the session still serves
+  // requests: a notification in progress may wait for a request to finish.
   void Stop();
 
   void InvalidateEntry(uint64_t parent, std::string name);
@@ -80,6 +82,7 @@ class Invalidator {
   bool stop_ = false;
   bool started_ = false;
 
+  std::mutex join_mu_;  // serialises Stop()'s join, so two stoppers never join twice
   std::thread thread_;
 };
 

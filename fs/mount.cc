@@ -8,6 +8,11 @@
 // cannot be lost. The loop then cancels the workers blocked reading
 // /dev/fuse; a worker inside a handler finishes it first, and no handler
 // blocks for long: follow reads are answered by the Follower's thread.
+//
+// The invalidation thread is stopped while the loop still runs (Stop()) or
+// once the kernel has ended the connection (unmount from outside), never
+// in between: a notification can wait on a lock held by a request that
+// only a running loop answers.
 #include "pdfs/fs/mount.h"
 
 #include <errno.h>
@@ -349,6 +354,12 @@ Status Mount::Run() {
 }
 
 void Mount::Stop() {
+  // First, while the loop still serves requests: stop invalidating (a
+  // notification may be waiting for a directory lock that a request in
+  // flight holds, and would wait forever once no worker answers it), and
+  // end follow reads, so their readers see end of file and close normally.
+  impl_->invalidator.Stop();
+  if (impl_->fs != nullptr) impl_->fs->Shutdown();
   std::unique_lock<std::mutex> lock(impl_->mu);
   impl_->stop_requested = true;
   if (impl_->se != nullptr) fuse_session_exit(impl_->se);

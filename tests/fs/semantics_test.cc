@@ -159,6 +159,18 @@ TEST_P(SemanticsTest, AnObjectSplitAcrossWritesIsAppendedWhenCompleted) {
   EXPECT_EQ(Get("/stream/t/0-"), "[{\"a\":1},{\"b\":2}]");
 }
 
+// "Appending: the offset of a write is ignored; an appender only appends"
+TEST_P(SemanticsTest, WriteOffsetsAreIgnoredAnAppenderOnlyAppends) {
+  Seed("t", 2);
+  int fd = ::open(Path("t/x").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::pwrite(fd, "{\"p\":1}", 7, 12345), 7);
+  EXPECT_EQ(::pwrite(fd, "{\"p\":2}", 7, 0), 7);
+  EXPECT_EQ(::close(fd), 0);
+  EXPECT_EQ(Get("/stream/t/2-"), "[{\"p\":1},{\"p\":2}]");
+  EXPECT_EQ(ReadAll(Path("t/000000.json")), "{\"n\":0}") << "nothing was overwritten";
+}
+
 // "Appending: a syntax error gives a short count, or EINVAL if nothing before it was complete"
 TEST_P(SemanticsTest, ASyntaxErrorGivesAShortCountThenEinval) {
   ASSERT_EQ(::mkdir(Path("t").c_str(), 0755), 0);
