@@ -191,6 +191,16 @@ TEST_F(ShellTest, TouchAndTruncateOfANewNameSucceedAndAppendNothing) {
   EXPECT_EQ(Count("t"), 1u);
 }
 
+TEST_F(ShellTest, WriteThenRenameAppendsAndTheRenameFails) {
+  ASSERT_EQ(Bash("mkdir t").exit_code, 0);
+  // What rsync and "atomic save" editors do: the appended documents stay,
+  // and the rename finds no file of that name.
+  RunResult r = Bash("echo '{\"tmp\":1}' > t/.tmp.x && mv t/.tmp.x t/final");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+  EXPECT_EQ(Get("/stream/t/0-"), "[{\"tmp\":1}]");
+}
+
 TEST_F(ShellTest, MvLnAndChmodAreRefused) {
   Seed("t", 2);
   for (const char* cmd : {"mv t/000001.json t/000005.json", "mv t u", "ln t/000000.json t/x",
