@@ -27,9 +27,26 @@ void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx);
 // routes_service.cc: /health and /metrics.
 void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx);
 
+// httplib decodes the path before routing, so an encoded '/' inside a topic
+// name would move a request to another endpoint (a DELETE of
+// "/stream/a%2F5" would truncate topic "a"). No valid path holds one; every
+// handler that takes a topic refuses it, and so does the 404 fallback.
+// (Not a pre-routing hook: that runs before the body is read, and a refused
+// request would leave its body in the keep-alive connection.)
+bool HasEncodedSlash(const httplib::Request& req);
+inline constexpr char kEncodedSlashError[] =
+    "an encoded '/' (%2F) is not allowed in a path: topic names cannot hold '/'";
+
 // Answers 405 with an Allow header for every method in `refused` on
 // `pattern`. httplib would answer 404 for them.
-enum MethodBit : unsigned { kGet = 1, kPost = 2, kPut = 4, kDelete = 8, kPatch = 16, kOptions = 32 };
+enum MethodBit : unsigned {
+  kGet = 1,
+  kPost = 2,
+  kPut = 4,
+  kDelete = 8,
+  kPatch = 16,
+  kOptions = 32
+};
 void RegisterMethodNotAllowed(httplib::Server& server, const std::string& pattern,
                               unsigned allowed);
 

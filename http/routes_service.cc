@@ -13,9 +13,9 @@ namespace pdfs::http {
 void RegisterMethodNotAllowed(httplib::Server& server, const std::string& pattern,
                               unsigned allowed) {
   std::string allow;
-  for (auto [bit, name] : {std::pair{kGet, "GET, HEAD"}, std::pair{kPost, "POST"},
-                           std::pair{kPut, "PUT"}, std::pair{kDelete, "DELETE"},
-                           std::pair{kPatch, "PATCH"}, std::pair{kOptions, "OPTIONS"}}) {
+  for (auto [bit, name] :
+       {std::pair{kGet, "GET, HEAD"}, std::pair{kPost, "POST"}, std::pair{kPut, "PUT"},
+        std::pair{kDelete, "DELETE"}, std::pair{kPatch, "PATCH"}, std::pair{kOptions, "OPTIONS"}}) {
     if ((allowed & bit) == 0) continue;
     if (!allow.empty()) allow += ", ";
     allow += name;
@@ -34,9 +34,9 @@ void RegisterMethodNotAllowed(httplib::Server& server, const std::string& patter
 
 void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx) {
   server.Get("/health", [&ctx](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"ok\",\"topics\":" +
-                        std::to_string(ctx.store->ListTopics().size()) + "}",
-                    "application/json");
+    res.set_content(
+        "{\"status\":\"ok\",\"topics\":" + std::to_string(ctx.store->ListTopics().size()) + "}",
+        "application/json");
   });
   server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
     uint64_t topics = 0, documents = 0, bytes = 0;
@@ -62,9 +62,8 @@ void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx) {
            sample("pdfs_stored_bytes", bytes));
     metric("pdfs_http_responses_total", "counter", "HTTP responses by status class.",
            "pdfs_http_responses_total{code=\"2xx\"} " + std::to_string(m.responses_2xx) + "\n" +
-               "pdfs_http_responses_total{code=\"4xx\"} " + std::to_string(m.responses_4xx) +
-               "\n" + "pdfs_http_responses_total{code=\"5xx\"} " +
-               std::to_string(m.responses_5xx) + "\n");
+               "pdfs_http_responses_total{code=\"4xx\"} " + std::to_string(m.responses_4xx) + "\n" +
+               "pdfs_http_responses_total{code=\"5xx\"} " + std::to_string(m.responses_5xx) + "\n");
     metric("pdfs_http_appended_documents_total", "counter", "Documents appended over HTTP.",
            sample("pdfs_http_appended_documents_total", m.appended_documents));
     metric("pdfs_http_appended_bytes_total", "counter", "Bytes of documents appended over HTTP.",

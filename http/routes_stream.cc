@@ -48,6 +48,10 @@ std::string MetaListJson(const std::vector<TopicMeta>& metas) {
 
 // The topic segment of the path, validated before any work is done.
 bool TopicFromPath(const httplib::Request& req, httplib::Response& res, std::string* topic) {
+  if (HasEncodedSlash(req)) {
+    WriteError(res, 400, kEncodedSlashError);
+    return false;
+  }
   *topic = req.matches[1].str();
   if (Status s = ValidateTopicName(*topic); !s.ok()) {
     WriteError(res, s);
@@ -225,6 +229,11 @@ void Truncate(RouteContext& ctx, const httplib::Request& req, httplib::Response&
 }
 
 }  // namespace
+
+bool HasEncodedSlash(const httplib::Request& req) {
+  const std::string_view raw = std::string_view(req.target).substr(0, req.target.find('?'));
+  return raw.find("%2F") != std::string_view::npos || raw.find("%2f") != std::string_view::npos;
+}
 
 void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx) {
   const std::string list = R"(/stream/?)";

@@ -67,7 +67,11 @@ httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib:
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Handled;
   switch (res.status) {
     case 404:
-      WriteError(res, 404, "no such endpoint: " + req.method + " " + req.path.substr(0, 200));
+      if (HasEncodedSlash(req)) {
+        WriteError(res, 400, kEncodedSlashError);
+      } else {
+        WriteError(res, 404, "no such endpoint: " + req.method + " " + req.path.substr(0, 200));
+      }
       break;
     case 413:
       if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") == 0) {
@@ -170,18 +174,6 @@ class Server::Impl {
       } else {
         ++m.responses_2xx;
       }
-    });
-    // httplib decodes the path before routing, so an encoded '/' inside a
-    // topic name would move the request to another endpoint (a DELETE of
-    // "/stream/a%2F5" would truncate topic "a"). No valid path holds one.
-    svr_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-      const std::string raw = req.target.substr(0, req.target.find('?'));
-      if (raw.find("%2F") == std::string::npos && raw.find("%2f") == std::string::npos) {
-        return httplib::Server::HandlerResponse::Unhandled;
-      }
-      WriteError(res, 400,
-                 "an encoded '/' (%2F) is not allowed in a path: topic names cannot hold '/'");
-      return httplib::Server::HandlerResponse::Handled;
     });
     RegisterStreamRoutes(svr_, ctx_);
     RegisterServiceRoutes(svr_, ctx_);
