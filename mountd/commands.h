@@ -4,6 +4,8 @@
 #ifndef PDFS_MOUNTD_COMMANDS_H_
 #define PDFS_MOUNTD_COMMANDS_H_
 
+#include <string>
+
 namespace pdfs::mountd {
 
 // pdfs serve [--data DIR] [--listen ADDR:PORT] ...   (serve_command.cc)
@@ -12,6 +14,10 @@ int RunServe(int argc, char** argv);
 // (mount_command.cc)
 int RunMount(int argc, char** argv);
 int RunMountHelperForm(int argc, char** argv);
+// `pdfs serve --mount MOUNTPOINT`: the same mounted service, in the
+// foreground, with HTTP as `config` says.
+struct ServiceConfig;
+int RunMountedInForeground(const ServiceConfig& config, const std::string& mountpoint);
 // Client tools over HTTP: topics, stat, get, write, truncate, delete, follow
 // (client_command.cc). Returns -1 if argv[1] is not a client command.
 int RunClient(int argc, char** argv);

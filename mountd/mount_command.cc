@@ -365,6 +365,15 @@ int RunMount(int argc, char** argv) {
   return Serve(req);
 }
 
+int RunMountedInForeground(const ServiceConfig& config, const std::string& mountpoint) {
+  MountRequest req;
+  req.config = config;
+  req.mountpoint = mountpoint;
+  req.foreground = true;
+  req.mount.max_document_bytes = config.store.max_document_bytes;
+  return Serve(req);
+}
+
 int RunMountHelperForm(int argc, char** argv) {
   MountRequest req;
   if (int rc = Parse(argc, argv, 1, /*helper_form=*/true, &req); rc >= 0) return rc;

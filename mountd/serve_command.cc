@@ -8,12 +8,16 @@
 namespace pdfs::mountd {
 
 const char kServeHelp[] =
-    "  pdfs serve [--data DIR] [--listen ADDR:PORT] [--no-sync] [--max-body BYTES]\n"
-    "             [--threads N] [--max-wait SECONDS] [--min-free-space BYTES]\n"
-    "      Serve the stream API over HTTP (default 127.0.0.1:9080) until SIGINT/SIGTERM.\n";
+    "  pdfs serve [--data DIR] [--listen ADDR:PORT] [--mount MOUNTPOINT] [--no-sync]\n"
+    "             [--max-body BYTES] [--threads N] [--max-wait SECONDS]\n"
+    "             [--min-free-space BYTES]\n"
+    "      Serve the stream API over HTTP (default 127.0.0.1:9080) in the foreground\n"
+    "      until SIGINT/SIGTERM; with --mount, also mount the streams at MOUNTPOINT.\n";
 
 int RunServe(int argc, char** argv) {
-  Args args(ServiceValueOptions(), ServiceFlags());
+  std::set<std::string> values = ServiceValueOptions();
+  values.insert("mount");
+  Args args(values, ServiceFlags());
   if (!args.Parse(argc, argv, 2)) {
     std::fprintf(stderr, "pdfs serve: %s\nusage:\n%s", args.error().c_str(), kServeHelp);
     return 2;
@@ -25,6 +29,7 @@ int RunServe(int argc, char** argv) {
   }
   ServiceConfig config;
   if (!ReadServiceConfig(args, /*listen_by_default=*/true, &config)) return 2;
+  if (args.Has("mount")) return RunMountedInForeground(config, args.Get("mount"));
 
   BlockShutdownSignals();  // before any thread starts
   std::unique_ptr<Store> store = OpenStoreOrReport(config);

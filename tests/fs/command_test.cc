@@ -184,6 +184,30 @@ TEST_F(CommandTest, FusermountUnmountEndsAForegroundDaemonCleanly) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << pdfs.process().stderr_text();
 }
 
+// The systemd unit runs `pdfs serve ... $PDFS_OPTIONS`, which may hold
+// --mount: HTTP and the mount from one foreground process.
+TEST_F(CommandTest, ServeWithMountServesBothFacesAndUnmountsOnSigterm) {
+  Subprocess serve({PDFS_BINARY, "serve", "--data", data_, "--listen", "127.0.0.1:0", "--mount",
+                    mnt_});
+  std::string line;
+  ASSERT_TRUE(serve.WaitForLine("serving http://", std::chrono::seconds(30), &line))
+      << serve.stderr_text();
+  const int port = std::stoi(line.substr(line.rfind(':') + 1));
+  ASSERT_TRUE(serve.WaitForLine("pdfs: mounted at " + mnt_, std::chrono::seconds(30)))
+      << serve.stderr_text();
+  ASSERT_EQ(::mkdir((mnt_ + "/t").c_str(), 0755), 0);
+  ASSERT_EQ(AppendFile(mnt_ + "/t/x", {"{\"via\":\"mount\"}"}).close.result, 0);
+  httplib::Client http("127.0.0.1", port);
+  auto r = http.Get("/stream/t/0-");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, R"([{"via":"mount"}])");
+  serve.Signal(SIGTERM);
+  int status = serve.Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << serve.stderr_text();
+  EXPECT_FALSE(IsMounted(mnt_));
+}
+
 TEST_F(CommandTest, DashOCarriesTheStoreOptions) {
   MountedPdfs pdfs(data_, mnt_, {"-o", "no_sync,max_body=100"});
   ASSERT_TRUE(pdfs.ok());
