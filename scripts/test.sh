@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-BUILD_DIR=${BUILD_DIR:-build} scripts/build.sh RelWithDebInfo -DPDFS_BUILD_TESTS=ON
+BUILD_DIR=${BUILD_DIR:-build-test} scripts/build.sh RelWithDebInfo -DPDFS_BUILD_TESTS=ON
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-ctest --test-dir "${BUILD_DIR:-build}" -j"${JOBS:-2}" --output-on-failure "$@" 2>&1 | tee "$log"
+ctest --test-dir "${BUILD_DIR:-build-test}" -j"${JOBS:-2}" --output-on-failure "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -ne 0 ]; then

@@ -6,16 +6,25 @@
 # $PDFS_URL also names for the CLI examples.
 # Usage: readme_examples_test.sh PDFS_BINARY README.md
 set -euo pipefail
-pdfs=$1
-readme=$2
+pdfs=$(realpath "$1")
+readme=$(realpath "$2")
 work=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; umount -l "$work/pdfs" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-"$pdfs" serve --data "$work/data" --listen 127.0.0.1:0 > "$work/out" 2> "$work/err" &
+# The README's examples run in the user's home directory with the streams
+# mounted at ~/pdfs (scripts/run.sh): here, a temporary home.
+if [ ! -e /dev/fuse ]; then
+  echo "SKIPPED: no /dev/fuse"
+  exit 77
+fi
+mkdir -p "$work/pdfs"
+export HOME=$work
+cd "$work"
+"$pdfs" serve --data "$work/data" --listen 127.0.0.1:0 --mount "$work/pdfs" > "$work/out" 2> "$work/err" &
 pid=$!
-for _ in $(seq 300); do grep -q "serving http://" "$work/out" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q "mounted at" "$work/out" && break; sleep 0.1; done
 addr=$(sed -n 's|.*serving http://\([^ ]*\).*|\1|p' "$work/out")
-[ -n "$addr" ] || { echo "pdfs did not start"; cat "$work/err"; exit 1; }
+grep -q "mounted at" "$work/out" && [ -n "$addr" ] || { echo "pdfs did not start"; cat "$work/err"; exit 1; }
 
 # The CLI examples run `pdfs` with its default URL: point both at the server.
 export PATH="$(dirname "$(realpath "$pdfs")"):$PATH"

@@ -1,4 +1,4 @@
-// Every claim of docs/MOUNT.md ("Semantics"), checked through POSIX calls on
+// Every claim of README.md ("Semantics" under "The mounted filesystem"), checked through POSIX calls on
 // a real mount served by the real `pdfs mount` program. Each test's comment
 // quotes the heading of the claim it checks. Scenarios are parameterised
 // over backends: the local engine now, a remote server later.
