@@ -1,11 +1,11 @@
 // The filesystem's error vocabulary: the one table from engine codes to
 // errno values, and Errno / FsResult, which carry an errno (engine-mapped or
-// adapter policy such as EPERM) plus a sentence for the log.
+// adapter policy such as EPERM) plus a sentence for the log. FsResult is
+// the engine's Result with Errno in place of Status.
 #ifndef PDFS_FS_ERROR_MAP_H_
 #define PDFS_FS_ERROR_MAP_H_
 
 #include <cassert>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -39,38 +39,9 @@ class [[nodiscard]] Errno {
   std::string why_;
 };
 
-// Holds a T or a failed Errno. value() on an error is a bug (asserted).
+// Holds a T or a failed Errno.
 template <typename T>
-class [[nodiscard]] FsResult {
- public:
-  FsResult(T value) : value_(std::move(value)) {}     // NOLINT: implicit by design
-  FsResult(Errno error) : error_(std::move(error)) {  // NOLINT: implicit by design
-    assert(!error_.ok() && "FsResult built from success without a value");
-  }
-
-  bool ok() const { return value_.has_value(); }
-  const Errno& error() const { return error_; }
-  T& value() & {
-    assert(ok());
-    return *value_;
-  }
-  const T& value() const& {
-    assert(ok());
-    return *value_;
-  }
-  T&& value() && {
-    assert(ok());
-    return std::move(*value_);
-  }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
- private:
-  Errno error_;
-  std::optional<T> value_;
-};
+using FsResult = Result<T, Errno>;
 
 }  // namespace pdfs::fs
 

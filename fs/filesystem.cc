@@ -180,7 +180,7 @@ FsResult<Record> Filesystem::CurrentRecord(const Node& doc) const {
 
 FsResult<Entry> Filesystem::Lookup(uint64_t parent, std::string_view name) {
   FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
-  if (!dir.ok()) return dir.error();
+  if (!dir.ok()) return dir.status();
   switch ((*dir)->id.kind) {
     case NodeKind::kRoot:
       return LookupTopic(name);
@@ -219,7 +219,7 @@ FsResult<Entry> Filesystem::LookupTopic(std::string_view name) {
 FsResult<Entry> Filesystem::LookupInTopic(const Node& dir, std::string_view name) {
   const uint64_t epoch = nodes_.epoch();
   FsResult<TopicMeta> meta = CurrentTopic(dir);
-  if (!meta.ok()) return meta.error();
+  if (!meta.ok()) return meta.status();
   if (name == kFollowName) {
     std::shared_ptr<Node> node =
         nodes_.Ref(NodeIdentity{NodeKind::kFollow, MakeIno(NodeKind::kFollow, meta->id),
@@ -257,21 +257,21 @@ void Filesystem::Forget(uint64_t ino, uint64_t nlookup) { nodes_.Forget(ino, nlo
 
 FsResult<Attr> Filesystem::GetAttr(uint64_t ino) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
-  if (!found.ok()) return found.error();
+  if (!found.ok()) return found.status();
   Node& node = **found;
   switch (node.id.kind) {
     case NodeKind::kRoot:
       return Attr{RootStat(), options_.directory_timeout};
     case NodeKind::kTopic: {
       FsResult<TopicMeta> meta = CurrentTopic(node);
-      if (!meta.ok()) return meta.error();
+      if (!meta.ok()) return meta.status();
       return Attr{TopicStat(ino, *meta), options_.directory_timeout};
     }
     case NodeKind::kDocument: {
       if (node.stale()) return Stale(Describe(node.id));
       if (node.needs_check()) {
         FsResult<Record> record = CurrentRecord(node);
-        if (!record.ok()) return record.error();
+        if (!record.ok()) return record.status();
         node.MarkChecked();
       }
       return Attr{DocumentStat(node.id), options_.document_timeout};
@@ -280,7 +280,7 @@ FsResult<Attr> Filesystem::GetAttr(uint64_t ino) {
       return Attr{FileStat(ino, S_IFREG | 0644, NowMs()), 0};
     case NodeKind::kFollow: {
       FsResult<TopicMeta> meta = CurrentTopic(node);
-      if (!meta.ok()) return meta.error();
+      if (!meta.ok()) return meta.status();
       return Attr{FileStat(ino, S_IFREG | 0444, meta->last_append_ms), 0};
     }
   }
@@ -289,7 +289,7 @@ FsResult<Attr> Filesystem::GetAttr(uint64_t ino) {
 
 FsResult<Attr> Filesystem::SetAttr(uint64_t ino, const struct stat& attr, int to_set) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
-  if (!found.ok()) return found.error();
+  if (!found.ok()) return found.status();
   Node& node = **found;
   constexpr int kOwnership = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
   constexpr int kTimes =
@@ -311,7 +311,7 @@ FsResult<Attr> Filesystem::SetAttr(uint64_t ino, const struct stat& attr, int to
                      "stream there) is allowed");
       }
       FsResult<Record> record = CurrentRecord(node);
-      if (!record.ok()) return record.error();
+      if (!record.ok()) return record.status();
       Result<TopicMeta> cut = backend_->Truncate(node.id.topic, node.id.location);
       if (!cut.ok()) return Errno::FromStatus(cut.status());
       // The file is gone; size 0 makes the kernel drop its pages at once.
@@ -343,7 +343,7 @@ FsResult<Attr> Filesystem::SetAttr(uint64_t ino, const struct stat& attr, int to
 
 FsResult<Entry> Filesystem::MakeDir(uint64_t parent, std::string_view name) {
   FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
-  if (!dir.ok()) return dir.error();
+  if (!dir.ok()) return dir.status();
   if ((*dir)->id.kind == NodeKind::kTopic) {
     return Errno(EPERM, "topics hold documents, not directories");
   }
@@ -361,7 +361,7 @@ FsResult<Entry> Filesystem::MakeDir(uint64_t parent, std::string_view name) {
 
 Errno Filesystem::RemoveDir(uint64_t parent, std::string_view name) {
   FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
-  if (!dir.ok()) return dir.error();
+  if (!dir.ok()) return dir.status();
   if ((*dir)->id.kind != NodeKind::kRoot) return Errno(ENOTDIR, "not a directory");
   if (!ValidateTopicName(name).ok()) return Errno(ENOENT, "not a topic name");
   Result<TopicMeta> meta = backend_->StatTopic(name);
@@ -380,13 +380,13 @@ Errno Filesystem::RemoveDir(uint64_t parent, std::string_view name) {
 
 Errno Filesystem::Unlink(uint64_t parent, std::string_view name) {
   FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
-  if (!dir.ok()) return dir.error();
+  if (!dir.ok()) return dir.status();
   if ((*dir)->id.kind == NodeKind::kRoot) {
     return Errno(EPERM, "the root holds only topics; remove them with rmdir or rm -r");
   }
   if ((*dir)->id.kind != NodeKind::kTopic) return Errno(ENOTDIR, "not a directory");
   FsResult<TopicMeta> meta = CurrentTopic(**dir);
-  if (!meta.ok()) return meta.error();
+  if (!meta.ok()) return meta.status();
   if (name == kFollowName) return Errno(EPERM, "the follow file cannot be removed");
   std::optional<ParsedDocumentName> parsed = ParseDocumentName(name);
   if (!parsed) return Errno(ENOENT, "no such document name");
@@ -402,13 +402,13 @@ Errno Filesystem::Unlink(uint64_t parent, std::string_view name) {
 
 Errno Filesystem::OpenDir(uint64_t ino) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
-  if (!found.ok()) return found.error();
+  if (!found.ok()) return found.status();
   switch ((*found)->id.kind) {
     case NodeKind::kRoot:
       return Errno();
     case NodeKind::kTopic: {
       FsResult<TopicMeta> meta = CurrentTopic(**found);
-      return meta.ok() ? Errno() : meta.error();
+      return meta.ok() ? Errno() : meta.status();
     }
     case NodeKind::kDocument:
     case NodeKind::kAppender:
@@ -420,7 +420,7 @@ Errno Filesystem::OpenDir(uint64_t ino) {
 
 Errno Filesystem::ReadDir(uint64_t ino, off_t offset, bool plus, DirectoryReplier& out) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
-  if (!found.ok()) return found.error();
+  if (!found.ok()) return found.status();
   switch ((*found)->id.kind) {
     case NodeKind::kRoot:
       return ReadRoot(offset, plus, out);
@@ -483,7 +483,7 @@ Errno Filesystem::ReadRoot(off_t offset, bool plus, DirectoryReplier& out) {
 Errno Filesystem::ReadTopic(const Node& dir, off_t offset, bool plus, DirectoryReplier& out) {
   const uint64_t epoch = nodes_.epoch();
   FsResult<TopicMeta> meta = CurrentTopic(dir);
-  if (!meta.ok()) return meta.error();
+  if (!meta.ok()) return meta.status();
   bool added = offset < kAfterDotDot;
   if (!AddDots(offset, dir.id.ino, out)) return Errno();
   const uint64_t start = offset <= kAfterDotDot ? 0 : static_cast<uint64_t>(offset) - 2;
@@ -542,7 +542,7 @@ size_t Filesystem::open_files() const {
 
 FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
-  if (!found.ok()) return found.error();
+  if (!found.ok()) return found.status();
   std::shared_ptr<Node> node = *found;
   const bool writing = (flags & O_ACCMODE) != O_RDONLY;
   auto handle = std::make_shared<Handle>();
@@ -564,7 +564,7 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
       // ESTALE, and the kernel then looks the name up again, so no open can
       // reach the cached pages of a document that is gone.
       FsResult<Record> record = CurrentRecord(*node);
-      if (!record.ok()) return record.error();
+      if (!record.ok()) return record.status();
       node->MarkChecked();
       handle->record = std::make_shared<const Record>(std::move(record).value());
       // Opening for writing is allowed so that ftruncate(0) works; such a
@@ -583,7 +583,7 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
       if (writing) return Errno(EPERM, "the follow file is read-only");
       FsResult<std::shared_ptr<FollowStream>> stream =
           follower_.Open(node->id.topic, node->id.topic_id);
-      if (!stream.ok()) return stream.error();
+      if (!stream.ok()) return stream.status();
       handle->stream = *stream;
       opened.direct_io = true;
       opened.nonseekable = true;
@@ -599,14 +599,14 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
 FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int flags) {
   (void)flags;  // any access mode: an appender only ever appends
   FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
-  if (!dir.ok()) return dir.error();
+  if (!dir.ok()) return dir.status();
   if ((*dir)->id.kind == NodeKind::kRoot) {
     return Errno(EPERM, "the root holds only topics; make one with mkdir");
   }
   if ((*dir)->id.kind != NodeKind::kTopic) return Errno(ENOTDIR, "not a directory");
   const uint64_t epoch = nodes_.epoch();
   FsResult<TopicMeta> meta = CurrentTopic(**dir);
-  if (!meta.ok()) return meta.error();
+  if (!meta.ok()) return meta.status();
   if (name == kFollowName) return Errno(EEXIST, "the follow file exists");
   // Every new name is an appender; its name is never visible (zero
   // timeouts, and lookup does not know it).
@@ -698,10 +698,10 @@ void Filesystem::Release(uint64_t ino, uint64_t fh) {
 
 FsResult<std::string> Filesystem::GetXattr(uint64_t ino, std::string_view name) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
-  if (!found.ok()) return found.error();
+  if (!found.ok()) return found.status();
   if ((*found)->id.kind == NodeKind::kTopic && (name == kCountXattr || name == kSizeXattr)) {
     FsResult<TopicMeta> meta = CurrentTopic(**found);
-    if (!meta.ok()) return meta.error();
+    if (!meta.ok()) return meta.status();
     return std::to_string(name == kCountXattr ? meta->count : meta->size);
   }
   return Errno(ENODATA, "no such attribute");
@@ -709,7 +709,7 @@ FsResult<std::string> Filesystem::GetXattr(uint64_t ino, std::string_view name) 
 
 FsResult<std::string> Filesystem::ListXattr(uint64_t ino) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
-  if (!found.ok()) return found.error();
+  if (!found.ok()) return found.status();
   if ((*found)->id.kind != NodeKind::kTopic) return std::string();
   std::string names;
   for (std::string_view n : {kCountXattr, kSizeXattr}) {

@@ -112,7 +112,7 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Filesystem& fs = FilesystemOf(req);
   FsResult<Entry> entry = fs.Lookup(parent, name);
-  if (!entry.ok()) return ReplyError(req, entry.error(), "lookup");
+  if (!entry.ok()) return ReplyError(req, entry.status(), "lookup");
   // The count is already raised; if the kernel did not take the entry it
   // will never forget it.
   if (fuse_reply_entry(req, &entry->param) != 0 && entry->param.ino != 0) {
@@ -134,14 +134,14 @@ void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   (void)fi;
   FsResult<Attr> attr = FilesystemOf(req).GetAttr(ino);
-  if (!attr.ok()) return ReplyError(req, attr.error(), "getattr");
+  if (!attr.ok()) return ReplyError(req, attr.status(), "getattr");
   fuse_reply_attr(req, &attr->st, attr->timeout);
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
   (void)fi;
   FsResult<Attr> result = FilesystemOf(req).SetAttr(ino, *attr, to_set);
-  if (!result.ok()) return ReplyError(req, result.error(), "setattr");
+  if (!result.ok()) return ReplyError(req, result.status(), "setattr");
   fuse_reply_attr(req, &result->st, result->timeout);
 }
 
@@ -149,7 +149,7 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) 
   (void)mode;  // topics are always 0755
   Filesystem& fs = FilesystemOf(req);
   FsResult<Entry> entry = fs.MakeDir(parent, name);
-  if (!entry.ok()) return ReplyError(req, entry.error(), "mkdir");
+  if (!entry.ok()) return ReplyError(req, entry.status(), "mkdir");
   if (fuse_reply_entry(req, &entry->param) != 0) fs.Forget(entry->param.ino, 1);
 }
 
@@ -182,7 +182,7 @@ void op_mknod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) {
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Filesystem& fs = FilesystemOf(req);
   FsResult<Opened> opened = fs.Open(ino, fi->flags);
-  if (!opened.ok()) return ReplyError(req, opened.error(), "open");
+  if (!opened.ok()) return ReplyError(req, opened.status(), "open");
   SetOpenFlags(*opened, fi);
   if (fuse_reply_open(req, fi) != 0) fs.Release(ino, opened->fh);  // the open was cancelled
 }
@@ -192,7 +192,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   (void)mode;  // appenders are always 0644
   Filesystem& fs = FilesystemOf(req);
   FsResult<Created> created = fs.Create(parent, name, fi->flags);
-  if (!created.ok()) return ReplyError(req, created.error(), "create");
+  if (!created.ok()) return ReplyError(req, created.status(), "create");
   SetOpenFlags(created->opened, fi);
   if (fuse_reply_create(req, &created->entry.param, fi) != 0) {
     fs.Release(created->entry.param.ino, created->opened.fh);
@@ -213,7 +213,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
     return;
   }
   FsResult<std::string_view> data = fs.Read(ino, fi->fh, size, off);
-  if (!data.ok()) return ReplyError(req, data.error(), "read");
+  if (!data.ok()) return ReplyError(req, data.status(), "read");
   fuse_reply_buf(req, data->data(), data->size());
 }
 
@@ -221,7 +221,7 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_
               fuse_file_info* fi) {
   (void)off;  // appenders append wherever the writer thinks it is
   FsResult<size_t> written = FilesystemOf(req).Write(ino, fi->fh, std::string_view(buf, size));
-  if (!written.ok()) return ReplyError(req, written.error(), "write");
+  if (!written.ok()) return ReplyError(req, written.status(), "write");
   fuse_reply_write(req, *written);
 }
 
@@ -271,12 +271,12 @@ void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_
 
 void op_statfs(fuse_req_t req, fuse_ino_t) {
   FsResult<struct statvfs> st = FilesystemOf(req).StatFs();
-  if (!st.ok()) return ReplyError(req, st.error(), "statfs");
+  if (!st.ok()) return ReplyError(req, st.status(), "statfs");
   fuse_reply_statfs(req, &*st);
 }
 
 void ReplyXattr(fuse_req_t req, const FsResult<std::string>& value, size_t size, const char* op) {
-  if (!value.ok()) return ReplyError(req, value.error(), op);
+  if (!value.ok()) return ReplyError(req, value.status(), op);
   const std::string& v = *value;
   if (size == 0) {
     fuse_reply_xattr(req, v.size());

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/pdfs_process.h"
+#include "support/proc_stats.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -22,6 +23,7 @@ namespace pdfs {
 namespace {
 
 using pdfs::testing::PdfsServe;
+using pdfs::testing::PeakResidentBytes;
 using pdfs::testing::RunResult;
 using pdfs::testing::Subprocess;
 using pdfs::testing::TempDir;
@@ -48,21 +50,6 @@ std::string LocationLines(uint64_t first, uint64_t n) {
   std::string out;
   for (uint64_t i = 0; i < n; ++i) out += std::to_string(first + i) + "\n";
   return out;
-}
-
-// Peak resident memory (VmHWM) of a running process in bytes; 0 if unknown.
-uint64_t PeakResidentBytes(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (in >> key) {
-    if (key == "VmHWM:") {
-      uint64_t kb = 0;
-      in >> kb;
-      return kb * 1024;
-    }
-    std::getline(in, key);
-  }
-  return 0;
 }
 
 bool ExitedWith(int wait_status, int code) {

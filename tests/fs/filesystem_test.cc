@@ -269,10 +269,10 @@ TEST_F(FilesystemTest, AReusedLocationGetsAFreshInodeAndTheOldOneAnswersEstale) 
   FsResult<Entry> new_entry = fs_->Lookup(dir, "000002.json");
   ASSERT_TRUE(new_entry.ok());
   EXPECT_NE(new_entry->param.ino, old_entry->param.ino);
-  EXPECT_EQ(fs_->GetAttr(old_entry->param.ino).error().code(), ESTALE);
-  EXPECT_EQ(fs_->Open(old_entry->param.ino, O_RDONLY).error().code(), ESTALE)
+  EXPECT_EQ(fs_->GetAttr(old_entry->param.ino).status().code(), ESTALE);
+  EXPECT_EQ(fs_->Open(old_entry->param.ino, O_RDONLY).status().code(), ESTALE)
       << "the kernel then looks the name up again";
-  EXPECT_EQ(fs_->Read(old_entry->param.ino, opened->fh, 100, 0).error().code(), ESTALE)
+  EXPECT_EQ(fs_->Read(old_entry->param.ino, opened->fh, 100, 0).status().code(), ESTALE)
       << "an open file of a removed document reads neither old nor new bytes";
   FsResult<Opened> fresh = fs_->Open(new_entry->param.ino, O_RDONLY);
   ASSERT_TRUE(fresh.ok());
@@ -353,8 +353,8 @@ TEST_F(FilesystemTest, CacheTimeoutsFollowTheKindOfName) {
   EXPECT_EQ(appender->entry.param.entry_timeout, 0);
   EXPECT_EQ(appender->entry.param.attr_timeout, 0);
   EXPECT_TRUE(appender->opened.direct_io);
-  EXPECT_EQ(fs_->Lookup(topic->param.ino, "new.json").error().code(), ENOENT);
-  EXPECT_EQ(fs_->Lookup(topic->param.ino, "000009.json").error().code(), ENOENT)
+  EXPECT_EQ(fs_->Lookup(topic->param.ino, "new.json").status().code(), ENOENT);
+  EXPECT_EQ(fs_->Lookup(topic->param.ino, "000009.json").status().code(), ENOENT)
       << "no negative entry for document names";
   fs_->Release(appender->entry.param.ino, appender->opened.fh);
 }
@@ -373,11 +373,11 @@ TEST_F(FilesystemTest, AnAppenderAppendsEachObjectWhenTheWriteThatCompletesItArr
   EXPECT_EQ(fs_->Flush(ino, fh).code(), EINVAL) << "an object is pending";
   EXPECT_EQ(*fs_->Write(ino, fh, "true} {\"c\":null}  {\"d\":x}"), 16u)
       << "short count: the two objects before the error";
-  EXPECT_EQ(fs_->Write(ino, fh, " {\"d\":x}").error().code(), EINVAL);
+  EXPECT_EQ(fs_->Write(ino, fh, " {\"d\":x}").status().code(), EINVAL);
   EXPECT_TRUE(fs_->Flush(ino, fh).ok());
   EXPECT_EQ(
       fs_->Write(ino, fh, std::string(2000, ' ') + "{\"big\":\"" + std::string(1000, 'x') + "\"}")
-          .error()
+          .status()
           .code(),
       EFBIG);
   fs_->Release(ino, fh);
@@ -394,7 +394,7 @@ TEST_F(FilesystemTest, AnAppenderInADeletedTopicFailsRatherThanRecreatingIt) {
   ASSERT_TRUE(c.ok());
   ASSERT_TRUE(store_->DeleteTopic("t").ok());
   ASSERT_TRUE(store_->CreateTopic("t").ok());  // same name, another topic
-  EXPECT_EQ(fs_->Write(c->entry.param.ino, c->opened.fh, "{}").error().code(), ENOENT);
+  EXPECT_EQ(fs_->Write(c->entry.param.ino, c->opened.fh, "{}").status().code(), ENOENT);
   EXPECT_EQ(store_->Stat("t")->count, 0u);
   EXPECT_EQ(fs_->Flush(c->entry.param.ino, c->opened.fh).code(), ENOENT);
   fs_->Release(c->entry.param.ino, c->opened.fh);
@@ -406,16 +406,16 @@ TEST_F(FilesystemTest, DocumentsRefuseChangesWithEperm) {
   FsResult<Entry> e = fs_->Lookup(dir, "000001.json");
   ASSERT_TRUE(e.ok());
   const uint64_t ino = e->param.ino;
-  EXPECT_EQ(fs_->Open(ino, O_WRONLY | O_TRUNC).error().code(), EPERM);
+  EXPECT_EQ(fs_->Open(ino, O_WRONLY | O_TRUNC).status().code(), EPERM);
   FsResult<Opened> w = fs_->Open(ino, O_WRONLY);
   ASSERT_TRUE(w.ok());
   EXPECT_TRUE(w->direct_io) << "refused writes never touch the page cache";
-  EXPECT_EQ(fs_->Write(ino, w->fh, "{}").error().code(), EPERM);
+  EXPECT_EQ(fs_->Write(ino, w->fh, "{}").status().code(), EPERM);
   struct stat attr {};
   attr.st_size = 3;
-  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE).error().code(), EPERM);
-  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_MODE).error().code(), EPERM);
-  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_MTIME).error().code(), EPERM);
+  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE).status().code(), EPERM);
+  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_MODE).status().code(), EPERM);
+  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_MTIME).status().code(), EPERM);
   EXPECT_EQ(store_->Stat("t")->count, 3u);
   attr.st_size = 0;
   FsResult<Attr> cut = fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MTIME);

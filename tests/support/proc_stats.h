@@ -10,13 +10,13 @@
 
 namespace pdfs::testing {
 
-// VmRSS of `pid` (0 = this process) in bytes; 0 if unknown.
-inline uint64_t ResidentBytes(pid_t pid = 0) {
+// A "kB" field of /proc/PID/status (0 = this process) in bytes; 0 if unknown.
+inline uint64_t ProcStatusBytes(pid_t pid, const std::string& field) {
   std::ifstream in(pid == 0 ? std::string("/proc/self/status")
                             : "/proc/" + std::to_string(pid) + "/status");
   std::string key;
   while (in >> key) {
-    if (key == "VmRSS:") {
+    if (key == field + ":") {
       uint64_t kb = 0;
       in >> kb;
       return kb * 1024;
@@ -25,6 +25,10 @@ inline uint64_t ResidentBytes(pid_t pid = 0) {
   }
   return 0;
 }
+
+// Resident memory now (VmRSS) and at its peak (VmHWM).
+inline uint64_t ResidentBytes(pid_t pid = 0) { return ProcStatusBytes(pid, "VmRSS"); }
+inline uint64_t PeakResidentBytes(pid_t pid = 0) { return ProcStatusBytes(pid, "VmHWM"); }
 
 }  // namespace pdfs::testing
 

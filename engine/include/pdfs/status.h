@@ -69,17 +69,20 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-// Holds a T or a non-OK Status. value() on an error is a bug (asserted).
-template <typename T>
+// Holds a T or a failed Error. value() on an error is a bug (asserted).
+// Error is Status in the engine; an adapter may use its own outcome type
+// (anything with ok(), default-constructible as success), as fs/ does for
+// errno values.
+template <typename T, typename Error = Status>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
-    assert(!status_.ok() && "Result built from an OK status without a value");
+  Result(T value) : value_(std::move(value)) {}        // NOLINT: implicit by design
+  Result(Error status) : status_(std::move(status)) {  // NOLINT: implicit by design
+    assert(!status_.ok() && "Result built from success without a value");
   }
 
   bool ok() const { return value_.has_value(); }
-  const Status& status() const { return status_; }
+  const Error& status() const { return status_; }
 
   T& value() & {
     assert(ok());
@@ -99,7 +102,7 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
 
  private:
-  Status status_;
+  Error status_;
   std::optional<T> value_;
 };
 
