@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include "mount_fixture.h"
@@ -255,7 +256,7 @@ class MountHelperTest : public CommandTest {
     }
     const std::string bin = dir_.Sub("bin");
     ::mkdir(bin.c_str(), 0755);
-    ::symlink(PDFS_BINARY, (bin + "/pdfs").c_str());
+    EXPECT_EQ(::symlink(PDFS_BINARY, (bin + "/pdfs").c_str()), 0) << std::strerror(errno);
     std::printf("running /sbin/mount.fuse3 with PATH=%s (mount(8) needs root here)\n", bin.c_str());
     return pdfs::testing::Run({"/bin/sh", "-c",
                                "PATH='" + bin + "':$PATH exec /sbin/mount.fuse3 '" + data_ + "' '" +
