@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# The benchmark driver (issue 5). One command builds what it needs, generates
+# its data, measures every figure side by side with its baseline in the same
+# run (medians of several runs, and their ratio), prints a table and writes
+# docs/PERFORMANCE.md.
+#
+# usage: tests/bench/run.sh [--smoke] [--runs N] [--out FILE]
+#   --smoke   tiny sizes and one short run each: checks that the driver works
+#             (CI runs this), writes to a temporary file unless --out is given
+#   --runs N  runs per figure (median reported); default 5 (wrk figures: 3)
+#   --out F   where to write the report; default docs/PERFORMANCE.md
+# Needs root (it mounts, and drops the page cache for cold reads), and the
+# packages installed by scripts/install-deps.sh plus wrk, redis-server,
+# bindfs, libbenchmark-dev (installed here if missing).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+here=$repo/tests/bench
+cd "$repo"
+
+smoke=0
+runs=5
+out=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) smoke=1 ;;
+    --runs) runs=$2; shift ;;
+    --out) out=$2; shift ;;
+    *) echo "usage: tests/bench/run.sh [--smoke] [--runs N] [--out FILE]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "run.sh: needs root (mounts, drop_caches)" >&2; exit 1; }
+
+if [ $smoke = 1 ]; then
+  runs=1; wrk_runs=1; dur=1s
+  range_docs=2000; fs_docs=2000; big_docs=20000; append_docs=5000; redis_docs=20000
+else
+  wrk_runs=$(( runs < 3 ? runs : 3 )); dur=${BENCH_DURATION:-5s}
+  range_docs=100000; fs_docs=100000; big_docs=1000000; append_docs=100000; redis_docs=1000000
+fi
+
+# --- setup --------------------------------------------------------------------
+scripts/install-deps.sh
+need=()
+for p in wrk redis-server bindfs libbenchmark-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
+fi
+build=${BENCH_BUILD_DIR:-$repo/build-bench}
+cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPDFS_BUILD_TESTS=OFF -DPDFS_BUILD_BENCH=ON > /dev/null
+cmake --build "$build" -j"$(nproc)" > "$build/bench-build.log" 2>&1 || { tail -30 "$build/bench-build.log"; exit 1; }
+pdfs=$build/mountd/pdfs
+tools=$build/tests/bench
+
+work=$(mktemp -d /tmp/pdfs-bench.XXXXXX)
+[ -n "$out" ] || out=$([ $smoke = 1 ] && echo "$work/PERFORMANCE.md" || echo "$repo/docs/PERFORMANCE.md")
+pdfs_port=${BENCH_PDFS_PORT:-19180}
+base_port=${BENCH_BASE_PORT:-19181}
+redis_port=${BENCH_REDIS_PORT:-19182}
+pids=()
+mounts=()
+cleanup() {
+  for m in "${mounts[@]}"; do mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m"; }; done
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { printf '%s\n' "$*" >&2; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+fmt() { awk -v v="$1" 'BEGIN {if (v >= 100) printf "%.0f", v; else printf "%.2f", v}'; }
+wait_http() {  # wait_http PORT PATH
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$1$2" > /dev/null && return 0; sleep 0.05; done
+  log "nothing answers on port $1"; return 1
+}
+
+# pdfs serve (or mount) on a fresh data directory.
+start_pdfs() {  # start_pdfs [extra args]; sets pdfs_pid
+  rm -rf "$work/data"
+  "$pdfs" serve --data "$work/data" --listen "127.0.0.1:$pdfs_port" "$@" > "$work/pdfs.log" 2>&1 &
+  pdfs_pid=$!; pids+=("$pdfs_pid")
+  wait_http "$pdfs_port" /health
+}
+start_mounted() {  # start_mounted MOUNTPOINT [keep]: pdfs mount with HTTP; "keep" keeps the data
+  mkdir -p "$1"; mounts+=("$1")
+  [ "${2:-}" = keep ] || rm -rf "$work/data"
+  "$pdfs" mount "$1" -f --data "$work/data" --listen "127.0.0.1:$pdfs_port" > "$work/pdfs.log" 2>&1 &
+  pdfs_pid=$!; pids+=("$pdfs_pid")
+  for _ in $(seq 300); do grep -q "mounted at" "$work/pdfs.log" && break; sleep 0.05; done
+  wait_http "$pdfs_port" /health
+}
+stop_pdfs() { kill "$pdfs_pid"; wait "$pdfs_pid" 2>/dev/null || true; }
+
+doc_file=$work/doc.json
+printf '{"n":0,"sensor":"s-17","pad":"%s"}' "$(head -c 150 /dev/zero | tr '\0' x)" > "$doc_file"
+# JSON Lines of N documents like the others (~190 bytes each).
+gen_docs() { awk -v n="$1" -v pad="$(head -c 150 /dev/zero | tr '\0' x)" \
+  'BEGIN {for (i = 0; i < n; i++) printf "{\"n\":%d,\"sensor\":\"s-17\",\"pad\":\"%s\"}\n", i, pad}'; }
+load_topic() {  # load_topic TOPIC N: N documents through the CLI (batches of 1000)
+  gen_docs "$2" | "$pdfs" write "$1" --url "http://127.0.0.1:$pdfs_port" > /dev/null
+}
+
+start_baseline() {
+  mkdir -p "$work/static"
+  "$tools/bench_baseline_server" "$base_port" "$work/static" "$doc_file" > "$work/base.log" 2>&1 &
+  base_pid=$!; pids+=("$base_pid")
+  for _ in $(seq 100); do grep -q listening "$work/base.log" && return 0; sleep 0.05; done
+  log "baseline server did not start"; cat "$work/base.log" >&2; return 1
+}
+stop_baseline() { kill "$base_pid"; wait "$base_pid" 2>/dev/null || true; }
+
+# wrk PORT CONNS SCRIPT -> "req/s p99_ms" (median of wrk_runs runs).
+wrk_run() {
+  local rates=() p99s=() threads=$(( $2 < 2 ? 1 : 2 ))
+  for _ in $(seq "$wrk_runs"); do
+    local o
+    o=$(wrk -t"$threads" -c"$2" -d"$dur" --latency -s "$3" "http://127.0.0.1:$1")
+    rates+=("$(echo "$o" | awk '/Requests\/sec/ {print $2}')")
+    p99s+=("$(echo "$o" | awk '$1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+/, "", v);
+             print (u == "us" ? v / 1000 : (u == "s" ? v * 1000 : v))}')")
+    if echo "$o" | grep -q "Non-2xx"; then log "wrk saw errors: $(echo "$o" | grep Non-2xx)"; fi
+  done
+  echo "$(printf '%s\n' "${rates[@]}" | median) $(printf '%s\n' "${p99s[@]}" | median)"
+}
+
+# RSS sampler: peak VmRSS of PID (kB) while it runs, into FILE.
+sample_rss() {  # sample_rss PID FILE &
+  local peak=0 v
+  while kill -0 "$1" 2>/dev/null; do
+    v=$(awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)
+    [ "${v:-0}" -gt "$peak" ] && { peak=$v; echo "$peak" > "$2"; }
+    sleep 0.01
+  done
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+time_cmd() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN {printf "%.3f", e - s}'; }
+read_all() { find "$1" -name '*.json' -print0 | xargs -0 cat > /dev/null; }
+
+rows=()   # markdown table rows: | figure | pdfs | baseline | ratio | target |
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); printf '%-58s %14s %14s %7s  %s\n' "$1" "$2" "$3" "$4" "$5"; }
+printf '%-58s %14s %14s %7s  %s\n' "figure" "pdfs" "baseline" "ratio" "target"
+
+# --- 1. single-document append ----------------------------------------------------
+log "== 1. single-document append (wrk, keep-alive)"
+start_baseline
+for sync in on off; do
+  for c in 1 8 32; do
+    extra=(); [ $sync = off ] && extra=(--no-sync)
+    start_pdfs "${extra[@]}"
+    read -r p_rate p_p99 <<< "$(wrk_run "$pdfs_port" "$c" "$here/post_one.lua")"
+    stop_pdfs
+    read -r b_rate b_p99 <<< "$(wrk_run "$base_port" "$c" "$here/post_one.lua")"
+    target=""; [ $sync = on ] && [ $c = 32 ] && target="≥ 0.50 of no-storage"
+    row "1. append 1 doc, sync $sync, $c conn: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate")" "$(ratio "$p_rate" "$b_rate")" "$target"
+    row "1. append 1 doc, sync $sync, $c conn: p99 ms" "$(fmt "$p_p99")" "$(fmt "$b_p99")" "$(ratio "$p_p99" "$b_p99")" ""
+  done
+done
+
+# --- 2. batch append vs the engine in process ---------------------------------------
+log "== 2. batch append (1000 documents per request) vs the engine"
+start_pdfs
+read -r batch_rate _ <<< "$(wrk_run "$pdfs_port" 4 "$here/post_batch.lua")"
+stop_pdfs
+batch_docs=$(awk -v r="$batch_rate" 'BEGIN {print r * 1000}')
+doc_bytes=$(wc -c < "$doc_file")
+engine_csv=$("$tools/bench_engine" --benchmark_format=csv --benchmark_repetitions="$(( runs < 3 ? 3 : runs ))" \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=$([ $smoke = 1 ] && echo 0.05 || echo 0.5) 2>/dev/null)
+engine_docs=$(echo "$engine_csv" | awk -F, '/BM_EngineAppend\/1000\/1\/real_time_median/ {print $7}')
+engine_docs_nosync=$(echo "$engine_csv" | awk -F, '/BM_EngineAppend\/1000\/0\/real_time_median/ {print $7}')
+parse_docs=$(echo "$engine_csv" | awk -F, '/BM_ParseBatch\/1000_median/ {print $7}')
+row "2. batch append, sync on: documents/s" "$(fmt "$batch_docs")" "$(fmt "$engine_docs")" "$(ratio "$batch_docs" "$engine_docs")" "(engine in process)"
+row "2. batch append, sync on: MB/s" "$(fmt "$(awk -v d="$batch_docs" -v b="$doc_bytes" 'BEGIN {print d * b / 1e6}')")" \
+  "$(fmt "$(awk -v d="$engine_docs" -v b="$doc_bytes" 'BEGIN {print d * b / 1e6}')")" "$(ratio "$batch_docs" "$engine_docs")" ""
+row "2. engine append sync off / parse only: documents/s" "$(fmt "$engine_docs_nosync")" "$(fmt "$parse_docs")" "$(ratio "$engine_docs_nosync" "$parse_docs")" "(breakdown)"
+
+# --- 3. range read vs a static file ----------------------------------------------------
+log "== 3. range read of $range_docs documents vs the same bytes as a static file"
+start_pdfs
+load_topic range "$range_docs"
+curl -sf "http://127.0.0.1:$pdfs_port/stream/range/0-" > "$work/static/range.json"
+range_bytes=$(wc -c < "$work/static/range.json")
+p_speeds=(); b_speeds=()
+for _ in $(seq "$runs"); do
+  p_speeds+=("$(curl -sf -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$pdfs_port/stream/range/0-")")
+  b_speeds+=("$(curl -sf -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$base_port/static/range.json")")
+done
+p_mbs=$(printf '%s\n' "${p_speeds[@]}" | median | awk '{print $1 / 1e6}')
+b_mbs=$(printf '%s\n' "${b_speeds[@]}" | median | awk '{print $1 / 1e6}')
+row "3. range read of $range_docs docs ($((range_bytes / 1000000)) MB): MB/s" "$(fmt "$p_mbs")" "$(fmt "$b_mbs")" "$(ratio "$p_mbs" "$b_mbs")" "≥ 0.50 of static file"
+
+# --- 4. random single-document GETs -------------------------------------------------------
+log "== 4. random single-document GETs"
+read -r p_get _ <<< "$(BENCH_DOCS=$range_docs wrk_run "$pdfs_port" 32 "$here/get_random.lua")"
+read -r b_get _ <<< "$(BENCH_DOCS=$range_docs wrk_run "$base_port" 32 "$here/get_random.lua")"
+row "4. random GET of 1 doc, 32 conn: req/s" "$(fmt "$p_get")" "$(fmt "$b_get")" "$(ratio "$p_get" "$b_get")" "(no-storage server)"
+stop_pdfs
+stop_baseline
+
+# --- 5. reading through the mount vs ext4 and bindfs --------------------------------------
+log "== 5. filesystem: read every document of a $fs_docs-document topic"
+mnt=$work/mnt; plain=$work/plain/t; bmnt=$work/bindfs
+mkdir -p "$plain" "$bmnt"
+start_mounted "$mnt"
+load_topic fs "$fs_docs"
+"$pdfs" get fs 0- --url "http://127.0.0.1:$pdfs_port" |
+  awk -v dir="$plain" '{f = sprintf("%s/%06d.json", dir, NR - 1); printf "%s", $0 > f; close(f)}'
+stop_pdfs
+declare -A cold warm
+for kind in pdfs ext4 bindfs; do
+  c=(); w=()
+  for _ in $(seq "$runs"); do
+    case $kind in
+      pdfs) start_mounted "$mnt" keep; dir=$mnt/fs ;;
+      ext4) dir=$plain ;;
+      bindfs) bindfs "$work/plain" "$bmnt"; mounts+=("$bmnt"); dir=$bmnt/t ;;
+    esac
+    drop_caches
+    c+=("$(time_cmd read_all "$dir")")
+    w+=("$(time_cmd read_all "$dir")")
+    case $kind in
+      pdfs) fusermount3 -u "$mnt"; wait "$pdfs_pid" 2>/dev/null || true ;;
+      bindfs) fusermount3 -u "$bmnt" ;;
+    esac
+  done
+  cold[$kind]=$(printf '%s\n' "${c[@]}" | median)
+  warm[$kind]=$(printf '%s\n' "${w[@]}" | median)
+done
+fs_fstype=$(findmnt -no FSTYPE -T "$plain")
+row "5. read $fs_docs docs through the mount, cold: s" "${cold[pdfs]}" "${cold[bindfs]} (bindfs)" "$(ratio "${cold[pdfs]}" "${cold[bindfs]}")" "< 1.00 of bindfs"
+row "5. … cold, native $fs_fstype: s" "${cold[pdfs]}" "${cold[ext4]} ($fs_fstype)" "$(ratio "${cold[pdfs]}" "${cold[ext4]}")" ""
+row "5. read $fs_docs docs through the mount, warm: s" "${warm[pdfs]}" "${warm[ext4]} ($fs_fstype)" "$(ratio "${warm[pdfs]}" "${warm[ext4]}")" "≤ 1.50 of native"
+row "5. … warm, bindfs: s" "${warm[pdfs]}" "${warm[bindfs]} (bindfs)" "$(ratio "${warm[pdfs]}" "${warm[bindfs]}")" ""
+
+# ls -f of a big topic, with the daemon's RSS; and the same topic streamed over HTTP (figure 7).
+log "== 5/7. ls -f and a streamed range of a $big_docs-document topic, with the daemon's RSS"
+start_mounted "$mnt"
+load_topic big "$big_docs"
+stop_pdfs
+start_mounted "$mnt" keep   # a fresh daemon: its RSS is not inflated by the load
+sleep 1
+rss_idle=$(rss_kb "$pdfs_pid")
+sample_rss "$pdfs_pid" "$work/rss_ls" & sampler=$!
+ls_times=()
+for _ in $(seq "$runs"); do ls_times+=("$(time_cmd ls -f "$mnt/big")"); done
+ls_entries=$(ls -f "$mnt/big" | wc -l)
+kill "$sampler" 2>/dev/null || true
+rss_ls=$(cat "$work/rss_ls" 2>/dev/null || echo "$rss_idle")
+sample_rss "$pdfs_pid" "$work/rss_range" & sampler=$!
+curl -sf -o /dev/null "http://127.0.0.1:$pdfs_port/stream/big/0-"
+kill "$sampler" 2>/dev/null || true
+rss_range=$(cat "$work/rss_range" 2>/dev/null || echo "$rss_idle")
+stop_pdfs
+row "5. ls -f of $big_docs docs ($((ls_entries - 2)) names): s" "$(printf '%s\n' "${ls_times[@]}" | median)" "" "" ""
+row "7. daemon RSS growth listing $big_docs docs: MiB" "$(fmt "$(awk -v a="$rss_ls" -v b="$rss_idle" 'BEGIN {print (a - b) / 1024}')")" "$(fmt "$(awk -v b="$rss_idle" 'BEGIN {print b / 1024}')") idle" "" "< 64 MiB growth"
+row "7. daemon RSS growth streaming $big_docs docs: MiB" "$(fmt "$(awk -v a="$rss_range" -v b="$rss_idle" 'BEGIN {print (a - b) / 1024}')")" "$(fmt "$(awk -v b="$rss_idle" 'BEGIN {print b / 1024}')") idle" "" "< 64 MiB growth"
+
+# --- 6. appending through the mount vs HTTP batch append ---------------------------------
+log "== 6. filesystem append: $append_docs documents as JSON Lines through one file"
+gen_docs "$append_docs" > "$work/append.jsonl"
+fs_rates=(); http_rates=()
+for _ in $(seq "$runs"); do
+  start_mounted "$mnt"
+  mkdir "$mnt/app"
+  t=$(time_cmd cp "$work/append.jsonl" "$mnt/app/new.jsonl")
+  fs_rates+=("$(awk -v n="$append_docs" -v t="$t" 'BEGIN {print n / t}')")
+  t=$(time_cmd "$pdfs" write app2 --url "http://127.0.0.1:$pdfs_port" < "$work/append.jsonl")
+  http_rates+=("$(awk -v n="$append_docs" -v t="$t" 'BEGIN {print n / t}')")
+  fusermount3 -u "$mnt"; wait "$pdfs_pid" 2>/dev/null || true
+done
+fs_append=$(printf '%s\n' "${fs_rates[@]}" | median)
+http_append=$(printf '%s\n' "${http_rates[@]}" | median)
+row "6. append $append_docs docs through the mount: docs/s" "$(fmt "$fs_append")" "$(fmt "$http_append") (HTTP batches)" "$(ratio "$fs_append" "$http_append")" ""
+
+# --- 8. Redis 7 ----------------------------------------------------------------------------
+log "== 8. Redis 7 (in memory, no persistence): RPUSH in batches of 1000, LRANGE"
+redis-server --port "$redis_port" --save '' --appendonly no --daemonize no > "$work/redis.log" 2>&1 &
+redis_pid=$!; pids+=("$redis_pid")
+for _ in $(seq 100); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+r_rates=(); r_mbs=()
+for _ in $(seq "$runs"); do
+  redis-cli -p "$redis_port" del bench > /dev/null
+  read -r d m <<< "$("$tools/bench_redis" "$redis_port" bench rpush "$redis_docs" 1000 4)"
+  r_rates+=("$d"); r_mbs+=("$m")
+done
+redis_docs_s=$(printf '%s\n' "${r_rates[@]}" | median)
+redis-cli -p "$redis_port" del range > /dev/null
+"$tools/bench_redis" "$redis_port" range rpush "$range_docs" 1000 4 > /dev/null
+redis_range=$("$tools/bench_redis" "$redis_port" range lrange "$runs")
+kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
+row "8. batch append: documents/s (pdfs HTTP, sync on)" "$(fmt "$batch_docs")" "$(fmt "$redis_docs_s") (Redis)" "$(ratio "$batch_docs" "$redis_docs_s")" "≥ 0.50 of Redis RPUSH"
+row "8. batch append: MB/s" "$(fmt "$(awk -v d="$batch_docs" -v b="$doc_bytes" 'BEGIN {print d * b / 1e6}')")" "$(fmt "$(printf '%s\n' "${r_mbs[@]}" | median)") (Redis)" "$(ratio "$batch_docs" "$redis_docs_s")" ""
+row "8. range read of $range_docs docs: MB/s" "$(fmt "$p_mbs")" "$(fmt "$redis_range") (Redis LRANGE)" "$(ratio "$p_mbs" "$redis_range")" ""
+
+# --- the report ---------------------------------------------------------------------------
+{
+  cat <<EOF
+# pdfs performance
+
+Produced by \`tests/bench/run.sh\`$([ $smoke = 1 ] && echo " --smoke") on $(date -u +%Y-%m-%d) at commit
+$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown). Every figure is measured side by side with its
+baseline in the same run: the median of $runs runs ($wrk_runs for the wrk figures, each $dur), and the
+ratio of the medians. This machine is shared and noisy: compare ratios, not absolute numbers
+across runs.
+
+## Machine
+
+- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores
+- Memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); kernel $(uname -r)
+- Disk of the data directories: $(findmnt -no FSTYPE -T "$work") on $(findmnt -no SOURCE -T "$work") ($(df -h "$work" | awk 'NR == 2 {print $2}'))
+- pdfs: $("$pdfs" --version), Release build; cpp-httplib $(dpkg-query -W -f='${Version}' libcpp-httplib-dev), RocksDB $(dpkg-query -W -f='${Version}' librocksdb-dev), Redis $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')
+
+## Figures
+
+| figure | pdfs | baseline | ratio | target |
+|---|---|---|---|---|
+EOF
+  printf '%s\n' "${rows[@]}"
+  echo
+  cat "$here/analysis.md"
+} > "$out"
+log "report written to $out"
