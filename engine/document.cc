@@ -111,7 +111,9 @@ Status DocumentParser::CloseContainer(char c, DocumentBatch* out) {
     st_.mode = kAfterValue;
     return Status::Ok();
   }
-  // The document is complete.
+  // The document is complete. Step() checks the size only before each byte,
+  // so the closing byte itself could make it one over the limit.
+  if (doc_.size() > limits_.max_document_bytes) return TooLargeError();
   out->data_.append(doc_);
   out->ends_.push_back(out->data_.size());
   doc_.clear();
