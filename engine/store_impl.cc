@@ -50,10 +50,9 @@ Status TopicNotFound(std::string_view topic) {
 }
 
 Status LocationNotFound(std::string_view topic, uint64_t location, const TopicMeta& meta) {
-  std::string held = meta.count == meta.first
-                         ? "has no documents"
-                         : "holds locations " + std::to_string(meta.first) + ".." +
-                               std::to_string(meta.count - 1);
+  std::string held = meta.count == meta.first ? "has no documents"
+                                              : "holds locations " + std::to_string(meta.first) +
+                                                    ".." + std::to_string(meta.count - 1);
   return Status::NotFound(Quote(topic) + " " + held + "; location " + std::to_string(location) +
                           " does not exist");
 }
@@ -100,7 +99,8 @@ class RangeReaderImpl : public RangeReader {
       it_->Next();
     }
     if (!it_->Valid()) {
-      if (!it_->status().ok()) status_ = Status::IOError("reading documents: " + it_->status().ToString());
+      if (!it_->status().ok())
+        status_ = Status::IOError("reading documents: " + it_->status().ToString());
       return nullptr;
     }
     uint64_t id = 0;
@@ -218,7 +218,8 @@ Status StoreImpl::LoadTopics() {
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), default_cf_, key, &value);
     if (s.IsNotFound()) return Status::Ok();
     if (!s.ok()) return FromRocks(s, "reading store counters");
-    if (value.size() != 8) return Status::IOError("store counter " + std::string(key) + " is corrupt");
+    if (value.size() != 8)
+      return Status::IOError("store counter " + std::string(key) + " is corrupt");
     *out = DecodeFixed64LE(value.data());
     return Status::Ok();
   };
@@ -251,29 +252,35 @@ TopicMeta StoreImpl::PublicMeta(const TopicState& state) const {
 // ---------------------------------------------------------------------------
 // The writer queue.
 
-Status StoreImpl::Commit(Writer* w) {
-  std::unique_lock<std::mutex> lock(mu_);
-  writers_.push_back(w);
-  while (!w->done && w != writers_.front()) w->cv.wait(lock);
-  if (w->done) return w->status;
+Status StoreImpl::Commit(const std::shared_ptr<Writer>& w) {
+  bool lead = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    writers_.push_back(w);
+    lead = writers_.front() == w;
+  }
+  // Sleep until a leader commits this writer or hands it the lead.
+  if (!lead && w->Await() == Writer::Next::kDone) return w->status;
 
   // This writer leads. Gather the group: a truncation, trim or deletion of a
   // topic that an earlier writer of the group changed ends the group, since
   // its size bookkeeping reads records that must already be on disk.
-  std::vector<Writer*> group;
-  std::set<std::string_view> touched;
-  size_t bytes = 0;
-  for (Writer* x : writers_) {
-    size_t x_bytes = x->docs != nullptr ? x->docs->bytes() : 0;
-    if (!group.empty()) {
-      if (bytes + x_bytes > options_.max_group_commit_bytes) break;
-      if (x->op != Writer::Op::kAppend && touched.count(x->topic) != 0) break;
+  std::vector<std::shared_ptr<Writer>> group;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::set<std::string_view> touched;
+    size_t bytes = 0;
+    for (const std::shared_ptr<Writer>& x : writers_) {
+      size_t x_bytes = x->docs != nullptr ? x->docs->bytes() : 0;
+      if (!group.empty()) {
+        if (bytes + x_bytes > options_.max_group_commit_bytes) break;
+        if (x->op != Writer::Op::kAppend && touched.count(x->topic) != 0) break;
+      }
+      group.push_back(x);
+      touched.insert(x->topic);
+      bytes += x_bytes;
     }
-    group.push_back(x);
-    touched.insert(x->topic);
-    bytes += x_bytes;
   }
-  lock.unlock();
 
   std::vector<ChangeEvent> events;
   WriteGroup(group, &events);
@@ -284,21 +291,29 @@ Status StoreImpl::Commit(Writer* w) {
     }
   }
 
-  lock.lock();
-  for (Writer* x : group) {
-    assert(writers_.front() == x);
-    writers_.pop_front();
-    x->done = true;
-    if (x != w) x->cv.notify_one();
+  std::shared_ptr<Writer> next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::shared_ptr<Writer>& x : group) {
+      assert(writers_.front() == x);
+      (void)x;
+      writers_.pop_front();
+    }
+    if (!writers_.empty()) next = writers_.front();
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  // Wake outside mu_; `group` and `next` keep the writers alive meanwhile.
+  for (const std::shared_ptr<Writer>& x : group) {
+    if (x != w) x->Tell(Writer::Next::kDone);
+  }
+  if (next != nullptr) next->Tell(Writer::Next::kLead);
   return w->status;
 }
 
 // The leader's work: compute every writer's result against a scratch copy of
 // the metadata, write one batch, then publish. Runs without mu_ except to
 // publish; only the leader changes topics_, so reading it here is safe.
-void StoreImpl::WriteGroup(const std::vector<Writer*>& group, std::vector<ChangeEvent>* events) {
+void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
+                           std::vector<ChangeEvent>* events) {
   // The state of one topic as the group changes it.
   struct Pending {
     std::shared_ptr<TopicState> before;  // committed state, null if none
@@ -359,7 +374,7 @@ void StoreImpl::WriteGroup(const std::vector<Writer*>& group, std::vector<Change
         "flush unwritten data); free space and try again");
   };
 
-  for (Writer* x : group) {
+  for (const std::shared_ptr<Writer>& x : group) {
     x->status = Status::Ok();
     if (!space.ok()) {
       x->status = space;
@@ -496,7 +511,7 @@ void StoreImpl::WriteGroup(const std::vector<Writer*>& group, std::vector<Change
     // A write that failed anyway (the disk filled between the check above
     // and the write) leaves RocksDB read-only until its own recovery, which
     // polls for free space, resumes it.
-    for (Writer* x : group) {
+    for (const std::shared_ptr<Writer>& x : group) {
       if (x->status.ok()) x->status = written;
     }
     return;
@@ -558,9 +573,9 @@ Status StoreImpl::ReadOffset(uint64_t id, uint64_t location, uint64_t* offset) {
 
 Result<TopicMeta> StoreImpl::CreateTopic(std::string_view topic) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  Writer w(Writer::Op::kCreate, topic);
-  if (Status s = Commit(&w); !s.ok()) return s;
-  return std::move(w.meta);
+  auto w = std::make_shared<Writer>(Writer::Op::kCreate, topic);
+  if (Status s = Commit(w); !s.ok()) return s;
+  return std::move(w->meta);
 }
 
 std::vector<TopicMeta> StoreImpl::ListTopics() {
@@ -581,8 +596,8 @@ Result<TopicMeta> StoreImpl::Stat(std::string_view topic) {
 
 Status StoreImpl::DeleteTopic(std::string_view topic) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  Writer w(Writer::Op::kDelete, topic);
-  return Commit(&w);
+  auto w = std::make_shared<Writer>(Writer::Op::kDelete, topic);
+  return Commit(w);
 }
 
 Result<Store::AppendResult> StoreImpl::Append(std::string_view topic, const DocumentBatch& docs) {
@@ -595,10 +610,10 @@ Result<Store::AppendResult> StoreImpl::Append(std::string_view topic, const Docu
                               std::to_string(options_.max_document_bytes));
     }
   }
-  Writer w(Writer::Op::kAppend, topic);
-  w.docs = &docs;
-  if (Status s = Commit(&w); !s.ok()) return s;
-  return AppendResult{w.first_location, std::move(w.meta)};
+  auto w = std::make_shared<Writer>(Writer::Op::kAppend, topic);
+  w->docs = &docs;
+  if (Status s = Commit(w); !s.ok()) return s;
+  return AppendResult{w->first_location, std::move(w->meta)};
 }
 
 Result<Record> StoreImpl::Get(std::string_view topic, uint64_t location) {
@@ -660,18 +675,18 @@ Result<std::unique_ptr<RangeReader>> StoreImpl::Read(std::string_view topic, uin
 
 Result<TopicMeta> StoreImpl::Truncate(std::string_view topic, uint64_t location) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  Writer w(Writer::Op::kTruncate, topic);
-  w.location = location;
-  if (Status s = Commit(&w); !s.ok()) return s;
-  return std::move(w.meta);
+  auto w = std::make_shared<Writer>(Writer::Op::kTruncate, topic);
+  w->location = location;
+  if (Status s = Commit(w); !s.ok()) return s;
+  return std::move(w->meta);
 }
 
 Result<TopicMeta> StoreImpl::TrimFront(std::string_view topic, uint64_t location) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  Writer w(Writer::Op::kTrim, topic);
-  w.location = location;
-  if (Status s = Commit(&w); !s.ok()) return s;
-  return std::move(w.meta);
+  auto w = std::make_shared<Writer>(Writer::Op::kTrim, topic);
+  w->location = location;
+  if (Status s = Commit(w); !s.ok()) return s;
+  return std::move(w->meta);
 }
 
 Result<uint64_t> StoreImpl::FindLocationAtTime(std::string_view topic, int64_t time_ms) {

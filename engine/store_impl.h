@@ -65,12 +65,32 @@ class StoreImpl : public Store {
     std::string_view topic;
     const DocumentBatch* docs = nullptr;  // kAppend
     uint64_t location = 0;                // kTruncate, kTrim
-    // Results, written by the leader that commits this writer.
+    // Results, written by the leader that commits this writer before Tell();
+    // read by the waiter after Await() (wake_mu orders them).
     Status status;
     TopicMeta meta;
     uint64_t first_location = 0;
-    bool done = false;
-    std::condition_variable cv;
+    // What the waiting thread does next. It sleeps on its own mutex and
+    // condition variable, not on mu_, so that a leader waking a whole group
+    // does not make every waiter queue for mu_ behind it. (Not
+    // std::atomic::wait: libstdc++ 12 spins on sched_yield before sleeping,
+    // which on two cores costs more than it saves.)
+    enum class Next { kWait, kDone, kLead };
+    void Tell(Next next) {
+      {
+        std::lock_guard<std::mutex> lock(wake_mu);
+        told = next;
+      }
+      wake.notify_one();
+    }
+    Next Await() {
+      std::unique_lock<std::mutex> lock(wake_mu);
+      wake.wait(lock, [this] { return told != Next::kWait; });
+      return told;
+    }
+    std::mutex wake_mu;
+    std::condition_variable wake;
+    Next told = Next::kWait;  // Guarded by wake_mu.
   };
 
   StoreImpl(const Options& options, std::string dir, DirLock lock);
@@ -78,10 +98,13 @@ class StoreImpl : public Store {
   Status OpenDb();
   Status LoadTopics();
   // Queues `w`, waits until it is committed (by itself as leader or by
-  // another leader) and returns its status.
-  Status Commit(Writer* w);
+  // another leader) and returns its status. Writers are shared so that a
+  // leader may wake them after releasing mu_, when their threads may already
+  // be returning.
+  Status Commit(const std::shared_ptr<Writer>& w);
   // The leader's work for one group; sets each writer's results.
-  void WriteGroup(const std::vector<Writer*>& group, std::vector<ChangeEvent>* events);
+  void WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
+                  std::vector<ChangeEvent>* events);
   // Free bytes on the data directory's disk, and bytes RocksDB holds in
   // memory tables (which a flush will write out).
   Status DiskSpace(uint64_t* free_bytes, uint64_t* memtable_bytes) const;
@@ -110,7 +133,7 @@ class StoreImpl : public Store {
   std::map<std::string, std::shared_ptr<TopicState>, std::less<>> topics_;
   uint64_t next_topic_id_ = 1;
   uint64_t next_serial_ = 1;
-  std::deque<Writer*> writers_;
+  std::deque<std::shared_ptr<Writer>> writers_;
   bool shutting_down_ = false;
 
   std::mutex listeners_mu_;
