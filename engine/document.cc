@@ -183,8 +183,7 @@ Status DocumentParser::Step(const char* begin, const char* end, const char** sto
           } else if (c == ']') {
             st_.top = kTopDone;
           } else {
-            return Error("expected ',' or ']' after an element of the array, found " +
-                         Describe(c));
+            return Error("expected ',' or ']' after an element of the array, found " + Describe(c));
           }
           break;
         case kTopDone:
@@ -465,10 +464,9 @@ Status DocumentParser::Finish() {
   switch (st_.top) {
     case kTopStart:
       if (shape_ == Shape::kObjectStream) return Status::Ok();
-      return Status::InvalidArgument("the input is empty; send a JSON object" +
-                                     std::string(shape_ == Shape::kOneObject
-                                                     ? ""
-                                                     : " or a non-empty array of objects"));
+      return Status::InvalidArgument(
+          "the input is empty; send a JSON object" +
+          std::string(shape_ == Shape::kOneObject ? "" : " or a non-empty array of objects"));
     case kTopArrayFirst:
       return Error("the array is empty; send at least one document");
     case kTopArrayNext:

@@ -9,10 +9,6 @@ constexpr uint8_t kMetaFormat = 1;
 constexpr size_t kRecordHeaderBytes = 1 + 8 + 8 + 8 + 1;
 constexpr size_t kMetaBytes = 1 + 6 * 8;
 
-void PutFixed64BE(std::string* dst, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) dst->push_back(static_cast<char>(v >> shift));
-}
-
 uint64_t DecodeFixed64BE(const char* p) {
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
@@ -31,11 +27,12 @@ uint64_t DecodeFixed64LE(const char* p) {
   return v;
 }
 
-std::string EncodeDocKey(uint64_t topic_id, uint64_t location) {
-  std::string key;
-  key.reserve(kDocKeyBytes);
-  PutFixed64BE(&key, topic_id);
-  PutFixed64BE(&key, location);
+DocKey EncodeDocKey(uint64_t topic_id, uint64_t location) {
+  DocKey key;
+  for (int i = 0; i < 8; ++i) {
+    key[i] = static_cast<char>(topic_id >> (56 - 8 * i));
+    key[8 + i] = static_cast<char>(location >> (56 - 8 * i));
+  }
   return key;
 }
 

@@ -23,6 +23,7 @@
 #ifndef PDFS_ENGINE_KEY_CODEC_H_
 #define PDFS_ENGINE_KEY_CODEC_H_
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,7 +38,10 @@ inline constexpr std::string_view kNextSerialKey = "next_serial";
 void PutFixed64LE(std::string* dst, uint64_t v);
 uint64_t DecodeFixed64LE(const char* p);
 
-std::string EncodeDocKey(uint64_t topic_id, uint64_t location);
+// A docs key in a fixed buffer: 16 bytes do not fit std::string's inline
+// storage, and a batch append encodes one key per document.
+using DocKey = std::array<char, kDocKeyBytes>;
+DocKey EncodeDocKey(uint64_t topic_id, uint64_t location);
 // Decodes a docs key; false if it is not one.
 bool DecodeDocKey(std::string_view key, uint64_t* topic_id, uint64_t* location);
 

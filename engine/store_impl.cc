@@ -23,6 +23,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -44,6 +45,9 @@ int64_t NowMs() {
 }
 
 std::string Quote(std::string_view topic) { return "topic \"" + std::string(topic) + "\""; }
+
+// The key must outlive the Slice: use it within one expression.
+rocksdb::Slice KeySlice(const DocKey& key) { return rocksdb::Slice(key.data(), key.size()); }
 
 Status TopicNotFound(std::string_view topic) {
   return Status::NotFound(Quote(topic) + " does not exist");
@@ -77,7 +81,7 @@ class RangeReaderImpl : public RangeReader {
         snapshot_(snap),
         begin_key_(EncodeDocKey(topic_id, begin)),
         end_key_(EncodeDocKey(topic_id, end)),
-        upper_bound_(end_key_) {
+        upper_bound_(end_key_.data(), end_key_.size()) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
     ro.iterate_upper_bound = &upper_bound_;
@@ -94,7 +98,7 @@ class RangeReaderImpl : public RangeReader {
   const Record* Next() override {
     if (!started_) {
       started_ = true;
-      it_->Seek(begin_key_);
+      it_->Seek(rocksdb::Slice(begin_key_.data(), begin_key_.size()));
     } else {
       it_->Next();
     }
@@ -125,8 +129,8 @@ class RangeReaderImpl : public RangeReader {
  private:
   rocksdb::DB* const db_;
   const rocksdb::Snapshot* const snapshot_;
-  const std::string begin_key_;
-  const std::string end_key_;
+  const DocKey begin_key_;
+  const DocKey end_key_;
   rocksdb::Slice upper_bound_;  // points into end_key_; must outlive it_
   std::unique_ptr<rocksdb::Iterator> it_;
   bool started_ = false;
@@ -190,6 +194,11 @@ Status StoreImpl::OpenDb() {
   table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Each topic's documents arrive in key order (id | location increasing),
+  // so the memtable can insert after the previous key of the same topic
+  // instead of searching its skip list from the top (measured: the search's
+  // key comparisons were the largest cost of a batch append after the WAL).
+  cf_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
   const auto supported = rocksdb::GetSupportedCompressions();
   if (std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end()) {
     cf_options.compression = rocksdb::kLZ4Compression;
@@ -411,7 +420,7 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
           std::string_view doc = (*x->docs)[i];
           value.clear();
           EncodeRecord(RecordHeader{next_serial++, time, p.meta.end_offset, {}}, doc, &value);
-          batch.Put(docs_cf_, EncodeDocKey(p.meta.id, p.meta.count + i), value);
+          batch.Put(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, p.meta.count + i)), value);
           p.meta.end_offset += doc.size();
         }
         x->first_location = p.meta.count;
@@ -436,8 +445,8 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
           x->status = s;
           break;
         }
-        batch.DeleteRange(docs_cf_, EncodeDocKey(p.meta.id, std::max(at, p.meta.first)),
-                          EncodeDocKey(p.meta.id, old_count));
+        batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, std::max(at, p.meta.first))),
+                          KeySlice(EncodeDocKey(p.meta.id, old_count)));
         p.meta.count = at;
         p.meta.first = std::min(p.meta.first, at);
         p.dirty = true;
@@ -460,8 +469,8 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
             break;
           }
         }
-        batch.DeleteRange(docs_cf_, EncodeDocKey(p.meta.id, old_first),
-                          EncodeDocKey(p.meta.id, to));
+        batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, old_first)),
+                          KeySlice(EncodeDocKey(p.meta.id, to)));
         p.meta.first = to;
         p.meta.first_offset = new_first_offset;
         p.dirty = true;
@@ -474,7 +483,8 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
           x->status = TopicNotFound(x->topic);
           break;
         }
-        batch.DeleteRange(docs_cf_, EncodeDocKey(p.meta.id, 0), EncodeDocKey(p.meta.id + 1, 0));
+        batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, 0)),
+                          KeySlice(EncodeDocKey(p.meta.id + 1, 0)));
         event(ChangeEvent::Kind::kTopicDeleted, x->topic, p.meta, p.meta.first, p.meta.count);
         p.exists = false;
         p.recreated = true;
@@ -557,7 +567,7 @@ Status StoreImpl::DiskSpace(uint64_t* free_bytes, uint64_t* memtable_bytes) cons
 Status StoreImpl::ReadOffset(uint64_t id, uint64_t location, uint64_t* offset) {
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), docs_cf_, EncodeDocKey(id, location), &value);
+      db_->Get(rocksdb::ReadOptions(), docs_cf_, KeySlice(EncodeDocKey(id, location)), &value);
   if (!s.ok()) return FromRocks(s, "reading the record at location " + std::to_string(location));
   RecordHeader header;
   std::string_view data;
@@ -630,7 +640,7 @@ Result<Record> StoreImpl::Get(std::string_view topic, uint64_t location) {
   }
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), docs_cf_, EncodeDocKey(meta.id, location), &value);
+      db_->Get(rocksdb::ReadOptions(), docs_cf_, KeySlice(EncodeDocKey(meta.id, location)), &value);
   // NotFound here: a truncation or deletion committed since the check above.
   if (s.IsNotFound()) return LocationNotFound(topic, location, meta);
   if (!s.ok()) return FromRocks(s, "reading a document");

@@ -22,9 +22,9 @@ Status ValidateTopicName(std::string_view name) {
   }
   for (unsigned char c : name) {
     if (!IsNameByte(c)) {
-      std::string shown =
-          c >= 0x21 && c < 0x7f ? std::string("'") + static_cast<char>(c) + "'"
-                                : "byte " + std::to_string(static_cast<unsigned>(c));
+      std::string shown = c >= 0x21 && c < 0x7f
+                              ? std::string("'") + static_cast<char>(c) + "'"
+                              : "byte " + std::to_string(static_cast<unsigned>(c));
       return Status::InvalidArgument("a topic name may contain only A-Z a-z 0-9 _ - . (found " +
                                      shown + ")");
     }
