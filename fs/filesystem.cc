@@ -628,18 +628,18 @@ FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int
   return created;
 }
 
-FsResult<std::string_view> Filesystem::Read(uint64_t ino, uint64_t fh, size_t size, off_t offset) {
+FsResult<std::string> Filesystem::Read(uint64_t ino, uint64_t fh, size_t size, off_t offset) {
   (void)ino;
   std::shared_ptr<Handle> handle = FindHandle(fh);
   if (handle == nullptr) return Errno(EBADF, "unknown file handle");
-  if (handle->appender != nullptr) return std::string_view();  // appenders read as empty
+  if (handle->appender != nullptr) return std::string();  // appenders read as empty
   if (handle->record == nullptr) return Errno(EBADF, "not a document");
   // A document removed while open answers ESTALE rather than old bytes.
   if (handle->node->stale()) return Stale(Describe(handle->node->id));
   const std::string& data = handle->record->data;
   if (offset < 0) return Errno(EINVAL, "negative offset");
   const size_t from = std::min(data.size(), static_cast<size_t>(offset));
-  return std::string_view(data).substr(from, size);
+  return std::string(std::string_view(data).substr(from, size));
 }
 
 void Filesystem::ReadFollow(uint64_t fh, size_t size, const void* key,

@@ -122,8 +122,11 @@ class Filesystem : public ChangeListener {
   Errno Unlink(uint64_t parent, std::string_view name);
   FsResult<Opened> Open(uint64_t ino, int flags);
   FsResult<Created> Create(uint64_t parent, std::string_view name, int flags);
-  // Reads a document. The view stays valid until the file is released.
-  FsResult<std::string_view> Read(uint64_t ino, uint64_t fh, size_t size, off_t offset);
+  // Reads a document: a copy of at most `size` bytes from `offset`. A copy,
+  // not a view into the open file: the kernel may send the file's release
+  // while this read's reply is still being written (a reader killed
+  // mid-read), and release frees the file's bytes.
+  FsResult<std::string> Read(uint64_t ino, uint64_t fh, size_t size, off_t offset);
   // Reads the follow file: `read` is answered later, maybe before this
   // returns (see follower.h).
   void ReadFollow(uint64_t fh, size_t size, const void* key, std::unique_ptr<PendingRead> read);

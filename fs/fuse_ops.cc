@@ -212,7 +212,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
     fs.ReadFollow(fi->fh, size, req, std::make_unique<FusePendingRead>(req));
     return;
   }
-  FsResult<std::string_view> data = fs.Read(ino, fi->fh, size, off);
+  FsResult<std::string> data = fs.Read(ino, fi->fh, size, off);
   if (!data.ok()) return ReplyError(req, data.status(), "read");
   fuse_reply_buf(req, data->data(), data->size());
 }

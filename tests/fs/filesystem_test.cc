@@ -281,6 +281,22 @@ TEST_F(FilesystemTest, AReusedLocationGetsAFreshInodeAndTheOldOneAnswersEstale) 
   fs_->Release(new_entry->param.ino, fresh->fh);
 }
 
+// Issue 6 (found by the ASan build of the mount tests): op_read replied with
+// a view into the open file's record, and a release of the same file on
+// another FUSE thread (a reader killed mid-read) freed the record during the
+// reply: heap-use-after-free. Read now returns bytes that outlive a release.
+TEST_F(FilesystemTest, ReadBytesOutliveAReleaseOfTheFile) {
+  Append("t", 1);
+  FsResult<Entry> entry = fs_->Lookup(TopicIno("t"), "000000.json");
+  ASSERT_TRUE(entry.ok());
+  FsResult<Opened> opened = fs_->Open(entry->param.ino, O_RDONLY);
+  ASSERT_TRUE(opened.ok());
+  FsResult<std::string> data = fs_->Read(entry->param.ino, opened->fh, 100, 0);
+  ASSERT_TRUE(data.ok());
+  fs_->Release(entry->param.ino, opened->fh);
+  EXPECT_EQ(*data, pdfs::testing::NumberedDoc(0)) << "read after the release freed the file";
+}
+
 TEST_F(FilesystemTest, ATruncationInvalidatesOnlyTheRemovedNamesTheKernelHolds) {
   Append("t", 10);
   const uint64_t dir = TopicIno("t");
