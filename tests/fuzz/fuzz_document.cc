@@ -1,0 +1,298 @@
+// fuzz_document: DocumentParser on whole inputs (an HTTP body, a `pdfs write`
+// input), checked against nlohmann::json and a reference minifier.
+//
+// Input: one byte of configuration, then the JSON text.
+//   bits 0-1  the shape (kOneObject, kArrayOfObjects, kObjectOrArray,
+//             kObjectStream)
+//   bits 2-4  max_depth: 512 (the default) for 0, else 1..7, so that the
+//             depth limit is reached by small inputs
+//   bits 5-7  max_document_bytes: unlimited for 0, else 1, 2, 3, 8, 16, 31, 64
+//
+// Invariants, for every input:
+//  - never a crash, leak or undefined behaviour (ASan, UBSan);
+//  - validity agrees with nlohmann::json: the input is accepted (with no size
+//    limit) iff nlohmann accepts it, the top-level value has the shape, and
+//    no document nests deeper than max_depth. Accepted differences (see
+//    README.md): nlohmann skips a UTF-8 byte order mark before a value, we
+//    refuse it; nlohmann stops at a NUL byte as if the input ended there, we
+//    refuse the NUL; nlohmann has no depth limit, ours is max_depth;
+//    nlohmann refuses numbers beyond the range of a double (RFC 8259 allows
+//    them; pdfs keeps number text as sent), so such inputs are not compared;
+//  - every document is the reference minification of its text, equal to what
+//    nlohmann parsed, and re-parses alone as exactly itself (minification is
+//    idempotent);
+//  - with a size limit: accepted iff every document fits, else TooLarge, and
+//    no emitted document is ever over the limit.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fuzz_support.h"
+#include "pdfs/document.h"
+
+namespace pdfs::fuzz {
+namespace {
+
+using Shape = DocumentParser::Shape;
+using nlohmann::json;
+
+constexpr size_t kUnlimited = size_t{1} << 40;
+constexpr size_t kSmallLimits[8] = {kUnlimited, 1, 2, 3, 8, 16, 31, 64};
+
+size_t Depth(const json& v) {
+  if (!v.is_structured()) return 0;
+  size_t deepest = 0;
+  for (const json& e : v) deepest = std::max(deepest, Depth(e));
+  return deepest + 1;
+}
+
+// nlohmann's verdict on a whole text. kUnknown: it refused a number beyond
+// the range of a double (its error 406), which JSON allows and pdfs keeps
+// as text; such inputs are left out of the comparison.
+enum class Verdict { kValid, kInvalid, kUnknown };
+
+Verdict Nlohmann(std::string_view text, json* out) {
+  try {
+    *out = json::parse(text);
+    return Verdict::kValid;
+  } catch (const json::out_of_range& e) {
+    return e.id == 406 ? Verdict::kUnknown : Verdict::kInvalid;
+  } catch (const json::exception&) {
+    return Verdict::kInvalid;
+  }
+}
+
+bool StartsWithBom(std::string_view s) { return s.substr(0, 3) == "\xEF\xBB\xBF"; }
+
+std::vector<std::string> Docs(const DocumentBatch& batch) {
+  std::vector<std::string> docs;
+  for (size_t i = 0; i < batch.size(); ++i) docs.emplace_back(batch[i]);
+  return docs;
+}
+
+// Every emitted document re-parses alone as exactly itself.
+void CheckReparses(const std::vector<std::string>& docs, size_t max_depth) {
+  for (const std::string& doc : docs) {
+    DocumentBatch again;
+    Status s = DocumentParser::ParseAll(
+        doc, Shape::kOneObject, {.max_document_bytes = kUnlimited, .max_depth = max_depth}, &again);
+    FUZZ_CHECK(s.ok(),
+               "emitted document does not re-parse: " + s.ToString() + "\n" + Printable(doc));
+    FUZZ_CHECK(again.size() == 1 && again[0] == doc,
+               "re-parse changed the document: " + Printable(doc));
+  }
+}
+
+// The reference for an object stream: skip JSON whitespace, find where the
+// object that starts there ends by bracket matching (strings respected), and
+// have nlohmann parse exactly those bytes strictly. For valid input the
+// first point where the nesting returns to zero is the object's end, so this
+// is exact: the texts of the documents before the first error, and whether
+// there was one.
+struct StreamReference {
+  std::vector<std::string> texts;
+  bool ok = true;
+  bool unknown = false;  // nlohmann could not judge a document (Verdict::kUnknown)
+};
+
+StreamReference ReferenceStream(std::string_view text, size_t max_depth) {
+  StreamReference ref;
+  size_t pos = 0;
+  for (;;) {
+    while (pos < text.size() &&
+           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r')) {
+      ++pos;
+    }
+    if (pos == text.size()) return ref;
+    ref.ok = false;
+    if (text[pos] != '{') return ref;
+    size_t depth = 0, end = pos;
+    bool in_string = false, escaped = false;
+    for (; end < text.size(); ++end) {
+      const char c = text[end];
+      if (in_string) {
+        if (escaped) {
+          escaped = false;
+        } else if (c == '\\') {
+          escaped = true;
+        } else if (c == '"') {
+          in_string = false;
+        }
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) break;
+      }
+    }
+    if (end == text.size()) return ref;  // incomplete
+    const std::string_view candidate = text.substr(pos, end + 1 - pos);
+    json v;
+    const Verdict verdict = Nlohmann(candidate, &v);
+    if (verdict == Verdict::kUnknown) {
+      ref.unknown = true;
+      return ref;
+    }
+    if (verdict == Verdict::kInvalid || !v.is_object() || Depth(v) > max_depth ||
+        candidate.find('\0') != std::string_view::npos) {
+      return ref;
+    }
+    ref.texts.emplace_back(candidate);
+    ref.ok = true;
+    pos = end + 1;
+  }
+}
+
+void CheckStream(const std::string& text, size_t max_depth, size_t limit) {
+  DocumentBatch batch;
+  Status s =
+      DocumentParser::ParseAll(text, Shape::kObjectStream,
+                               {.max_document_bytes = kUnlimited, .max_depth = max_depth}, &batch);
+  const std::vector<std::string> docs = Docs(batch);
+  CheckReparses(docs, max_depth);
+  const StreamReference ref = ReferenceStream(text, max_depth);
+  if (!ref.unknown) {
+    FUZZ_CHECK(s.ok() == ref.ok, std::string("DocumentParser says ") +
+                                     (s.ok() ? "valid" : s.ToString()) + ", the reference says " +
+                                     (ref.ok ? "valid" : "invalid") +
+                                     "\ninput: " + Printable(text));
+    if (!s.ok()) FUZZ_CHECK(s.IsInvalidArgument(), "unexpected error " + s.ToString());
+    FUZZ_CHECK(docs.size() == ref.texts.size(),
+               std::to_string(docs.size()) +
+                   " documents before the end or error, the reference has " +
+                   std::to_string(ref.texts.size()) + "\ninput: " + Printable(text));
+    for (size_t i = 0; i < docs.size(); ++i) {
+      FUZZ_CHECK(docs[i] == Minify(ref.texts[i]),
+                 "document " + std::to_string(i) + " is not its minified text: " +
+                     Printable(docs[i]) + "\n" + Printable(ref.texts[i]));
+    }
+  }
+  // The same stream with a size limit: accepted iff every document fits.
+  if (limit != kUnlimited) {
+    DocumentBatch limited;
+    Status ls =
+        DocumentParser::ParseAll(text, Shape::kObjectStream,
+                                 {.max_document_bytes = limit, .max_depth = max_depth}, &limited);
+    for (size_t i = 0; i < limited.size(); ++i) {
+      FUZZ_CHECK(limited[i].size() <= limit, "a document over the limit of " +
+                                                 std::to_string(limit) +
+                                                 " bytes was emitted: " + Printable(limited[i]));
+    }
+    if (s.ok()) {
+      bool fits = true;
+      for (const std::string& d : docs) fits = fits && d.size() <= limit;
+      FUZZ_CHECK(ls.ok() == fits, "size limit " + std::to_string(limit) + " gave " + ls.ToString() +
+                                      " for " + Printable(text));
+      if (!ls.ok()) FUZZ_CHECK(ls.IsTooLarge(), "expected TooLarge, got " + ls.ToString());
+    }
+  }
+}
+
+void CheckWhole(const std::string& text, Shape shape, size_t max_depth, size_t limit) {
+  DocumentBatch batch;
+  bool saw_array = false;
+  Status s = DocumentParser::ParseAll(
+      text, shape, {.max_document_bytes = kUnlimited, .max_depth = max_depth}, &batch, &saw_array);
+  const std::vector<std::string> docs = Docs(batch);
+  CheckReparses(docs, max_depth);
+  if (limit != kUnlimited) {
+    DocumentBatch limited;
+    Status ls = DocumentParser::ParseAll(
+        text, shape, {.max_document_bytes = limit, .max_depth = max_depth}, &limited);
+    for (size_t i = 0; i < limited.size(); ++i) {
+      FUZZ_CHECK(limited[i].size() <= limit, "a document over the limit of " +
+                                                 std::to_string(limit) +
+                                                 " bytes was emitted: " + Printable(limited[i]));
+    }
+    if (s.ok()) {
+      bool fits = true;
+      for (const std::string& d : docs) fits = fits && d.size() <= limit;
+      FUZZ_CHECK(ls.ok() == fits, "size limit " + std::to_string(limit) + " gave " + ls.ToString() +
+                                      " for " + Printable(text));
+      if (!ls.ok()) FUZZ_CHECK(ls.IsTooLarge(), "expected TooLarge, got " + ls.ToString());
+    } else {
+      FUZZ_CHECK(!ls.ok(), "an invalid input became valid under a size limit");
+    }
+  }
+
+  // nlohmann's verdict, with the shape and the depth limit applied.
+  json v;
+  const Verdict verdict = Nlohmann(text, &v);
+  if (verdict == Verdict::kUnknown) return;
+  // nlohmann's lexer takes a NUL byte for the end of the input (so it
+  // accepts "{}\0junk"); a raw NUL is invalid anywhere in JSON.
+  const bool nl_ok =
+      verdict == Verdict::kValid && !StartsWithBom(text) && text.find('\0') == std::string::npos;
+  bool shape_ok = false;
+  std::vector<const json*> elements;
+  if (nl_ok) {
+    if (v.is_object() && shape != Shape::kArrayOfObjects) {
+      shape_ok = true;
+      elements.push_back(&v);
+    } else if (v.is_array() && !v.empty() &&
+               (shape == Shape::kArrayOfObjects || shape == Shape::kObjectOrArray)) {
+      shape_ok = true;
+      for (const json& e : v) {
+        shape_ok = shape_ok && e.is_object();
+        elements.push_back(&e);
+      }
+    }
+  }
+  bool depth_ok = true;
+  for (const json* e : elements) depth_ok = depth_ok && Depth(*e) <= max_depth;
+  const bool expected = nl_ok && shape_ok && depth_ok;
+  FUZZ_CHECK(s.ok() == expected,
+             std::string("DocumentParser says ") + (s.ok() ? "valid" : s.ToString()) +
+                 ", nlohmann says " + (nl_ok ? "valid" : "invalid") +
+                 (nl_ok ? std::string(", shape ") + (shape_ok ? "fits" : "does not fit") +
+                              ", depth " + (depth_ok ? "fits" : "does not fit")
+                        : "") +
+                 "\ninput: " + Printable(text));
+  if (!s.ok()) {
+    FUZZ_CHECK(s.IsInvalidArgument(), "unexpected error " + s.ToString());
+    FUZZ_CHECK(!s.message().empty(), "an error without a message");
+  } else {
+    FUZZ_CHECK(saw_array == v.is_array(), "saw_array is wrong for " + Printable(text));
+    FUZZ_CHECK(docs.size() == elements.size(), "document count differs from nlohmann's");
+    for (size_t i = 0; i < docs.size(); ++i) {
+      FUZZ_CHECK(json::parse(docs[i]) == *elements[i],
+                 "document " + std::to_string(i) +
+                     " differs from nlohmann's value: " + Printable(docs[i]));
+    }
+    std::string rebuilt;
+    if (saw_array) {
+      rebuilt = "[";
+      for (size_t i = 0; i < docs.size(); ++i) rebuilt += (i > 0 ? "," : "") + docs[i];
+      rebuilt += "]";
+    } else {
+      rebuilt = docs[0];
+    }
+    FUZZ_CHECK(rebuilt == Minify(text), "documents are not the minified input:\n" +
+                                            Printable(text) + "\n" + Printable(rebuilt));
+  }
+}
+
+}  // namespace
+}  // namespace pdfs::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace pdfs::fuzz;
+  if (size < 1) return 0;
+  const uint8_t config = data[0];
+  const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
+  const auto shape = static_cast<Shape>(config & 3);
+  const size_t depth_bits = (config >> 2) & 7;
+  const size_t max_depth = depth_bits == 0 ? 512 : depth_bits;
+  const size_t limit = kSmallLimits[(config >> 5) & 7];
+  if (shape == Shape::kObjectStream) {
+    CheckStream(text, max_depth, limit);
+  } else {
+    CheckWhole(text, shape, max_depth, limit);
+  }
+  return 0;
+}
