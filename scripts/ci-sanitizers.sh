@@ -33,8 +33,11 @@ build_and_test() {
   fi
   # -fno-sanitize-recover=all: a UBSan finding aborts the process, so the
   # test that triggered it fails instead of printing and passing.
+  # -O1 -g1: about a third less build time than -O2 -g on two cores, with
+  # line numbers still in every report; no NDEBUG, so asserts check too.
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPDFS_BUILD_TESTS=ON \
-    -DPDFS_SANITIZE="$sanitize" -DCMAKE_CXX_FLAGS="-fno-sanitize-recover=all" > /dev/null
+    -DPDFS_SANITIZE="$sanitize" -DCMAKE_CXX_FLAGS="-fno-sanitize-recover=all" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" > /dev/null
   cmake --build "$dir" -j"$jobs"
   echo "ci-sanitizers: $name build took $(( $(now) - t0 )) s"
   logs=$root/$dir/sanitizer-logs

@@ -21,8 +21,8 @@
 // The client reads what the server sends. cpp-httplib answers nothing to a
 // client that has half-closed, so the client keeps its side open until one
 // complete final response has come (structured mode), or until the server
-// closes, or until the connection has been silent for 200 ms (structured) or
-// 50 ms (verbatim); only then does it half-close, so that a server waiting
+// closes, or until the connection has been silent for 50 ms (structured) or
+// 20 ms (verbatim); only then does it half-close, so that a server waiting
 // for more body meets EOF and closes.
 //
 // Invariants:
@@ -78,8 +78,8 @@ constexpr uint64_t kHealthEvery = 64;
 // for more body, than for verbatim bytes, where it usually means the server
 // waits for a next request.
 constexpr char kLastRequest[] = "GET /health HTTP/1.1\r\nHost: fuzz\r\nConnection: close\r\n\r\n";
-constexpr auto kIdleStructured = std::chrono::milliseconds(200);
-constexpr auto kIdleVerbatim = std::chrono::milliseconds(50);
+constexpr auto kIdleStructured = std::chrono::milliseconds(50);
+constexpr auto kIdleVerbatim = std::chrono::milliseconds(20);
 
 // One server for the whole process. Never destroyed: libFuzzer ends the
 // process with exit(), and tearing down a server whose threads may still be
