@@ -42,10 +42,14 @@ struct MountOptions {
 Result<std::string> ResolveMountpoint(const std::string& path);
 
 // A pdfs daemon that was killed (kill -9, a crash) leaves its mount behind:
-// every access to it fails with ENOTCONN until it is unmounted. If `path`
-// is such a dead mount of type fuse.pdfs (and only then), detaches it
-// lazily and returns true, so that a restarted daemon can mount again.
-// False if there was nothing to clear; IOError if detaching failed.
+// every access to it fails with ENOTCONN until it is unmounted — or hangs,
+// if the daemon died while a request it had read held a directory lock its
+// invalidation thread was waiting for, since the half-dead process then
+// cannot exit. If `path` is such a dead mount of type fuse.pdfs (and only
+// then), aborts a hung one's connection (so that its daemon can exit),
+// detaches it lazily and returns true, so that a restarted daemon can mount
+// again. False if there was nothing to clear; IOError if aborting or
+// detaching failed.
 Result<bool> ClearDeadMount(const std::string& path);
 
 // A Store mounted at a directory. Start() and the destructor are called
