@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -23,6 +25,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/env.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -59,6 +62,28 @@ Status LocationNotFound(std::string_view topic, uint64_t location, const TopicMe
   return Status::NotFound(Quote(topic) + " " + held + "; location " + std::to_string(location) +
                           " does not exist");
 }
+
+// RocksDB's own LOG file is written through a WritableFileWriter, which in
+// Debian's build (assertions on) aborts the process at the write after one
+// that failed. So a disk filled by anyone else killed pdfs at RocksDB's next
+// log line: a stats dump, a flush, opening or closing the store. pdfs keeps
+// RocksDB's data writes away from a full disk (Options::min_free_disk_bytes)
+// but cannot reserve room for an info log, so RocksDB gets this logger
+// instead: errors go to stderr (the daemon's log), the rest is dropped.
+class StderrLogger : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::ERROR_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    char text[1024];
+    std::vsnprintf(text, sizeof(text), format, ap);
+    // One line each: some messages go on with a dump of internal state.
+    std::string_view line(text);
+    line = line.substr(0, line.find('\n'));
+    std::fprintf(stderr, "pdfs: rocksdb: %.*s\n", static_cast<int>(line.size()), line.data());
+  }
+};
 
 TopicMeta ToPublic(std::string_view name, const StoredMeta& m) {
   TopicMeta t;
@@ -186,8 +211,7 @@ Status StoreImpl::OpenDb() {
   db_options.create_if_missing = options_.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 3;
-  db_options.max_log_file_size = 8 << 20;
+  db_options.info_log = std::make_shared<StderrLogger>();
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
@@ -211,6 +235,11 @@ Status StoreImpl::OpenDb() {
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
+  if (options_.create_if_missing) {
+    // RocksDB creates it too, but reports an error first.
+    std::error_code ec;
+    std::filesystem::create_directory(dir_ + "/db", ec);
+  }
   rocksdb::Status s =
       rocksdb::DB::Open(rocksdb::DBOptions(db_options), dir_ + "/db", families, &handles, &raw);
   if (!s.ok()) return FromRocks(s, "cannot open the database in " + dir_);
