@@ -4,9 +4,7 @@
 namespace pdfs::engine {
 namespace {
 
-constexpr uint8_t kRecordFormat = 1;
 constexpr uint8_t kMetaFormat = 1;
-constexpr size_t kRecordHeaderBytes = 1 + 8 + 8 + 8 + 1;
 constexpr size_t kMetaBytes = 1 + 6 * 8;
 
 uint64_t DecodeFixed64BE(const char* p) {
@@ -43,32 +41,77 @@ bool DecodeDocKey(std::string_view key, uint64_t* topic_id, uint64_t* location) 
   return true;
 }
 
-void EncodeRecord(const RecordHeader& header, std::string_view data, std::string* dst) {
-  std::string_view ct = header.content_type == kJsonContentType ? "" : header.content_type;
-  if (ct.size() > 255) ct = ct.substr(0, 255);  // callers validate; never overflow the length byte
-  dst->reserve(dst->size() + kRecordHeaderBytes + ct.size() + data.size());
-  dst->push_back(static_cast<char>(kRecordFormat));
-  PutFixed64LE(dst, header.serial);
-  PutFixed64LE(dst, static_cast<uint64_t>(header.append_time_ms));
-  PutFixed64LE(dst, header.offset);
-  dst->push_back(static_cast<char>(ct.size()));
-  dst->append(ct);
-  dst->append(data);
+namespace {
+
+constexpr uint8_t kChunkFormat = 2;
+constexpr size_t kChunkHeaderBytes = 1 + 4 + 8 + 8 + 8 + 1;
+
+void PutFixed32LE(std::string* dst, uint32_t v) {
+  for (int i = 0; i < 4; ++i) dst->push_back(static_cast<char>(v >> (8 * i)));
 }
 
-bool DecodeRecord(std::string_view value, RecordHeader* header, std::string_view* data) {
-  if (value.size() < kRecordHeaderBytes || static_cast<uint8_t>(value[0]) != kRecordFormat) {
+uint32_t DecodeFixed32LE(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+}  // namespace
+
+void EncodeChunk(const ChunkHeader& header, const std::string_view* docs, size_t count,
+                 std::string* dst) {
+  std::string_view ct = header.content_type == kJsonContentType ? "" : header.content_type;
+  if (ct.size() > 255) ct = ct.substr(0, 255);  // callers validate; never overflow the byte
+  size_t data_bytes = 0;
+  for (size_t i = 0; i < count; ++i) data_bytes += docs[i].size();
+  dst->reserve(dst->size() + kChunkHeaderBytes + ct.size() + 4 * count + data_bytes);
+  dst->push_back(static_cast<char>(kChunkFormat));
+  PutFixed32LE(dst, static_cast<uint32_t>(count));
+  PutFixed64LE(dst, header.first_serial);
+  PutFixed64LE(dst, static_cast<uint64_t>(header.append_time_ms));
+  PutFixed64LE(dst, header.first_offset);
+  dst->push_back(static_cast<char>(ct.size()));
+  dst->append(ct);
+  uint32_t end = 0;
+  for (size_t i = 0; i < count; ++i) {
+    end += static_cast<uint32_t>(docs[i].size());
+    PutFixed32LE(dst, end);
+  }
+  for (size_t i = 0; i < count; ++i) dst->append(docs[i]);
+}
+
+bool ChunkView::Parse(std::string_view value) {
+  if (value.size() < kChunkHeaderBytes || static_cast<uint8_t>(value[0]) != kChunkFormat) {
     return false;
   }
   const char* p = value.data();
-  header->serial = DecodeFixed64LE(p + 1);
-  header->append_time_ms = static_cast<int64_t>(DecodeFixed64LE(p + 9));
-  header->offset = DecodeFixed64LE(p + 17);
-  size_t ct_len = static_cast<uint8_t>(p[25]);
-  if (value.size() < kRecordHeaderBytes + ct_len) return false;
-  header->content_type = ct_len == 0 ? kJsonContentType : value.substr(kRecordHeaderBytes, ct_len);
-  *data = value.substr(kRecordHeaderBytes + ct_len);
-  return true;
+  count_ = DecodeFixed32LE(p + 1);
+  first_serial_ = DecodeFixed64LE(p + 5);
+  append_time_ms_ = static_cast<int64_t>(DecodeFixed64LE(p + 13));
+  first_offset_ = DecodeFixed64LE(p + 21);
+  const size_t ct_len = static_cast<uint8_t>(p[29]);
+  size_t pos = kChunkHeaderBytes;
+  if (count_ == 0 || value.size() < pos + ct_len + 4 * size_t{count_}) return false;
+  content_type_ = ct_len == 0 ? kJsonContentType : value.substr(pos, ct_len);
+  pos += ct_len;
+  ends_ = p + pos;
+  pos += 4 * size_t{count_};
+  data_ = value.substr(pos);
+  // Ends never decrease and the last is the data's size: then every
+  // document() is within the value.
+  uint32_t previous = 0;
+  for (uint32_t i = 0; i < count_; ++i) {
+    if (End(i) < previous) return false;
+    previous = End(i);
+  }
+  return previous == data_.size();
+}
+
+uint32_t ChunkView::Start(uint32_t i) const { return i == 0 ? 0 : End(i - 1); }
+uint32_t ChunkView::End(uint32_t i) const { return DecodeFixed32LE(ends_ + 4 * size_t{i}); }
+
+std::string_view ChunkView::document(uint32_t i) const {
+  return data_.substr(Start(i), End(i) - Start(i));
 }
 
 std::string EncodeMeta(const StoredMeta& meta) {

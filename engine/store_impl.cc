@@ -96,16 +96,18 @@ TopicMeta ToPublic(std::string_view name, const StoredMeta& m) {
   return t;
 }
 
-// Reads a document range from one snapshot.
+// Reads a document range from one snapshot, chunk by chunk.
 class RangeReaderImpl : public RangeReader {
  public:
   RangeReaderImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snap,
                   uint64_t topic_id, uint64_t begin, uint64_t end)
       : db_(db),
         snapshot_(snap),
-        begin_key_(EncodeDocKey(topic_id, begin)),
-        end_key_(EncodeDocKey(topic_id, end)),
-        upper_bound_(end_key_.data(), end_key_.size()) {
+        topic_id_(topic_id),
+        begin_(begin),
+        end_(end),
+        upper_key_(EncodeDocKey(topic_id + 1, 0)),
+        upper_bound_(upper_key_.data(), upper_key_.size()) {
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
     ro.iterate_upper_bound = &upper_bound_;
@@ -120,32 +122,49 @@ class RangeReaderImpl : public RangeReader {
   }
 
   const Record* Next() override {
-    if (!started_) {
-      started_ = true;
-      it_->Seek(rocksdb::Slice(begin_key_.data(), begin_key_.size()));
-    } else {
-      it_->Next();
+    for (;;) {
+      if (done_) return nullptr;
+      if (index_ < chunk_.count()) {
+        const uint64_t location = chunk_first_ + index_;
+        if (location >= end_) {
+          done_ = true;
+          return nullptr;
+        }
+        record_.location = location;
+        record_.serial = chunk_.first_serial() + index_;
+        record_.append_time_ms = chunk_.append_time_ms();
+        record_.content_type.assign(chunk_.content_type());
+        record_.data.assign(chunk_.document(index_));
+        ++index_;
+        return &record_;
+      }
+      // The next chunk; the view stays valid until the iterator moves.
+      if (!started_) {
+        started_ = true;
+        it_->Seek(KeySlice(EncodeDocKey(topic_id_, begin_)));
+      } else {
+        it_->Next();
+      }
+      if (!it_->Valid()) {
+        if (!it_->status().ok()) {
+          status_ = Status::IOError("reading documents: " + it_->status().ToString());
+        }
+        done_ = true;
+        return nullptr;
+      }
+      uint64_t id = 0, last = 0;
+      rocksdb::Slice key = it_->key();
+      rocksdb::Slice value = it_->value();
+      if (!DecodeDocKey(std::string_view(key.data(), key.size()), &id, &last) ||
+          !chunk_.Parse(std::string_view(value.data(), value.size())) ||
+          chunk_.count() > last + 1) {
+        status_ = Status::IOError("a stored chunk of documents is corrupt");
+        done_ = true;
+        return nullptr;
+      }
+      chunk_first_ = last + 1 - chunk_.count();
+      index_ = begin_ > chunk_first_ ? static_cast<uint32_t>(begin_ - chunk_first_) : 0;
     }
-    if (!it_->Valid()) {
-      if (!it_->status().ok())
-        status_ = Status::IOError("reading documents: " + it_->status().ToString());
-      return nullptr;
-    }
-    uint64_t id = 0;
-    RecordHeader header;
-    std::string_view data;
-    rocksdb::Slice key = it_->key();
-    rocksdb::Slice value = it_->value();
-    if (!DecodeDocKey(std::string_view(key.data(), key.size()), &id, &record_.location) ||
-        !DecodeRecord(std::string_view(value.data(), value.size()), &header, &data)) {
-      status_ = Status::IOError("a stored record is corrupt");
-      return nullptr;
-    }
-    record_.serial = header.serial;
-    record_.append_time_ms = header.append_time_ms;
-    record_.content_type.assign(header.content_type);
-    record_.data.assign(data);
-    return &record_;
   }
 
   Status status() const override { return status_; }
@@ -153,11 +172,17 @@ class RangeReaderImpl : public RangeReader {
  private:
   rocksdb::DB* const db_;
   const rocksdb::Snapshot* const snapshot_;
-  const DocKey begin_key_;
-  const DocKey end_key_;
-  rocksdb::Slice upper_bound_;  // points into end_key_; must outlive it_
+  const uint64_t topic_id_;
+  const uint64_t begin_;
+  const uint64_t end_;
+  const DocKey upper_key_;
+  rocksdb::Slice upper_bound_;  // points into upper_key_; must outlive it_
   std::unique_ptr<rocksdb::Iterator> it_;
   bool started_ = false;
+  bool done_ = false;
+  ChunkView chunk_;  // the current chunk, over it_->value()
+  uint64_t chunk_first_ = 0;
+  uint32_t index_ = 0;
   Record record_;
   Status status_;
 };
@@ -359,6 +384,12 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
     bool recreated = false;  // deleted (and maybe created again) in this group
     bool dirty = false;
     StoredMeta meta;
+    // Documents appended in this group and not yet written as a chunk; they
+    // end at location meta.count - 1.
+    std::vector<std::string_view> chunk_docs;
+    size_t chunk_bytes = 0;
+    uint64_t chunk_first_offset = 0;
+    int64_t chunk_time = 0;
   };
   std::map<std::string_view, Pending> pending;
   auto pending_for = [&](std::string_view name) -> Pending& {
@@ -383,6 +414,32 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
   auto event = [&](ChangeEvent::Kind kind, std::string_view name, const StoredMeta& m,
                    uint64_t from, uint64_t to) {
     group_events.push_back(ChangeEvent{kind, std::string(name), m.id, from, to});
+  };
+  // Writes p's pending documents as one chunk keyed by their last location.
+  auto flush_chunk = [&](Pending& p) {
+    if (p.chunk_docs.empty()) return;
+    value.clear();
+    EncodeChunk(ChunkHeader{next_serial, p.chunk_time, p.chunk_first_offset, {}},
+                p.chunk_docs.data(), p.chunk_docs.size(), &value);
+    next_serial += p.chunk_docs.size();
+    batch.Put(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, p.meta.count - 1)), value);
+    p.chunk_docs.clear();
+    p.chunk_bytes = 0;
+  };
+  auto add_document = [&](Pending& p, std::string_view doc, int64_t time) {
+    if (!p.chunk_docs.empty() &&
+        (p.chunk_docs.size() >= kMaxChunkDocuments || p.chunk_bytes + doc.size() > kMaxChunkBytes ||
+         time != p.chunk_time)) {
+      flush_chunk(p);
+    }
+    if (p.chunk_docs.empty()) {
+      p.chunk_first_offset = p.meta.end_offset;
+      p.chunk_time = time;
+    }
+    p.chunk_docs.push_back(doc);
+    p.chunk_bytes += doc.size();
+    p.meta.end_offset += doc.size();
+    ++p.meta.count;
   };
   auto create = [&](std::string_view name, Pending& p) {
     p.exists = true;
@@ -428,6 +485,8 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
     }
     group_bytes += adds;
     Pending& p = pending_for(x->topic);
+    // Removals act on what is stored: put this group's documents there first.
+    if (x->op != Writer::Op::kAppend) flush_chunk(p);
     switch (x->op) {
       case Writer::Op::kCreate:
         if (p.exists) {
@@ -445,15 +504,8 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
           break;
         }
         const int64_t time = std::max(now, p.meta.last_append_ms);
-        for (size_t i = 0; i < n; ++i) {
-          std::string_view doc = (*x->docs)[i];
-          value.clear();
-          EncodeRecord(RecordHeader{next_serial++, time, p.meta.end_offset, {}}, doc, &value);
-          batch.Put(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, p.meta.count + i)), value);
-          p.meta.end_offset += doc.size();
-        }
         x->first_location = p.meta.count;
-        p.meta.count += n;
+        for (size_t i = 0; i < n; ++i) add_document(p, (*x->docs)[i], time);
         p.meta.last_append_ms = time;
         p.dirty = true;
         event(ChangeEvent::Kind::kAppended, x->topic, p.meta, x->first_location, p.meta.count);
@@ -470,12 +522,24 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
         if (at >= old_count) break;  // at or past the end: nothing to do
         if (at <= p.meta.first) {
           p.meta.end_offset = p.meta.first_offset;
-        } else if (Status s = ReadOffset(p.meta.id, at, &p.meta.end_offset); !s.ok()) {
-          x->status = s;
-          break;
+          batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, p.meta.first)),
+                            KeySlice(EncodeDocKey(p.meta.id, old_count)));
+        } else {
+          // Every chunk whose last location is at or after `at` goes; the
+          // one holding `at` comes back holding only what precedes it.
+          StoredChunk c;
+          if (Status s = ReadChunk(p.meta.id, at, &c); !s.ok()) {
+            x->status = s;
+            break;
+          }
+          const uint32_t keep = static_cast<uint32_t>(at - c.first);
+          p.meta.end_offset = c.view.offset(keep);
+          batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, at)),
+                            KeySlice(EncodeDocKey(p.meta.id, old_count)));
+          if (keep > 0) {
+            RewriteChunk(c, 0, keep, p.meta.id, at - 1, &batch);
+          }
         }
-        batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, std::max(at, p.meta.first))),
-                          KeySlice(EncodeDocKey(p.meta.id, old_count)));
         p.meta.count = at;
         p.meta.first = std::min(p.meta.first, at);
         p.dirty = true;
@@ -492,14 +556,20 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
         const uint64_t old_first = p.meta.first;
         if (to <= old_first) break;  // already trimmed that far
         uint64_t new_first_offset = p.meta.end_offset;
+        // Every chunk whose last location is before `to` goes; the one
+        // holding `to` keeps only `to` and after, under the same key.
+        batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, old_first)),
+                          KeySlice(EncodeDocKey(p.meta.id, to)));
         if (to < p.meta.count) {
-          if (Status s = ReadOffset(p.meta.id, to, &new_first_offset); !s.ok()) {
+          StoredChunk c;
+          if (Status s = ReadChunk(p.meta.id, to, &c); !s.ok()) {
             x->status = s;
             break;
           }
+          const uint32_t drop = static_cast<uint32_t>(to - c.first);
+          new_first_offset = c.view.offset(drop);
+          if (drop > 0) RewriteChunk(c, drop, c.view.count(), p.meta.id, c.last, &batch);
         }
-        batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, old_first)),
-                          KeySlice(EncodeDocKey(p.meta.id, to)));
         p.meta.first = to;
         p.meta.first_offset = new_first_offset;
         p.dirty = true;
@@ -523,6 +593,7 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
     if (x->status.ok() && p.exists) x->meta = ToPublic(x->topic, p.meta);
   }
 
+  for (auto& [name, p] : pending) flush_chunk(p);
   // Metadata goes last, one entry per topic, so the batch holds each topic's
   // final state for this group.
   for (auto& [name, p] : pending) {
@@ -593,18 +664,48 @@ Status StoreImpl::DiskSpace(uint64_t* free_bytes, uint64_t* memtable_bytes) cons
   return Status::Ok();
 }
 
-Status StoreImpl::ReadOffset(uint64_t id, uint64_t location, uint64_t* offset) {
-  rocksdb::PinnableSlice value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), docs_cf_, KeySlice(EncodeDocKey(id, location)), &value);
-  if (!s.ok()) return FromRocks(s, "reading the record at location " + std::to_string(location));
-  RecordHeader header;
-  std::string_view data;
-  if (!DecodeRecord(std::string_view(value.data(), value.size()), &header, &data)) {
-    return Status::IOError("the record at location " + std::to_string(location) + " is corrupt");
+Status StoreImpl::ReadChunk(uint64_t id, uint64_t location, StoredChunk* out,
+                            const rocksdb::Snapshot* snapshot) const {
+  const DocKey upper = EncodeDocKey(id + 1, 0);
+  rocksdb::Slice upper_bound(upper.data(), upper.size());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, docs_cf_));
+  it->Seek(KeySlice(EncodeDocKey(id, location)));
+  if (!it->Valid()) {
+    if (!it->status().ok()) return FromRocks(it->status(), "reading a document");
+    return Status::NotFound("location " + std::to_string(location) + " is not stored");
   }
-  *offset = header.offset;
+  uint64_t key_id = 0;
+  rocksdb::Slice key = it->key();
+  if (!DecodeDocKey(std::string_view(key.data(), key.size()), &key_id, &out->last)) {
+    return Status::IOError("a stored document key is corrupt");
+  }
+  out->value.assign(it->value().data(), it->value().size());
+  if (!out->view.Parse(out->value) || out->view.count() > out->last + 1) {
+    return Status::IOError("the chunk holding location " + std::to_string(location) +
+                           " is corrupt");
+  }
+  out->first = out->last + 1 - out->view.count();
+  // Chunks tile the stored locations, so a chunk starting after `location`
+  // means it is not stored (a truncation committed since the caller looked).
+  if (out->first > location) {
+    return Status::NotFound("location " + std::to_string(location) + " is not stored");
+  }
   return Status::Ok();
+}
+
+void StoreImpl::RewriteChunk(const StoredChunk& c, uint32_t from, uint32_t to, uint64_t id,
+                             uint64_t last_location, rocksdb::WriteBatch* batch) const {
+  std::vector<std::string_view> docs;
+  docs.reserve(to - from);
+  for (uint32_t i = from; i < to; ++i) docs.push_back(c.view.document(i));
+  std::string value;
+  EncodeChunk(ChunkHeader{c.view.first_serial() + from, c.view.append_time_ms(),
+                          c.view.offset(from), c.view.content_type()},
+              docs.data(), docs.size(), &value);
+  batch->Put(docs_cf_, KeySlice(EncodeDocKey(id, last_location)), value);
 }
 
 // ---------------------------------------------------------------------------
@@ -667,24 +768,18 @@ Result<Record> StoreImpl::Get(std::string_view topic, uint64_t location) {
   if (location < meta.first || location >= meta.count) {
     return LocationNotFound(topic, location, meta);
   }
-  rocksdb::PinnableSlice value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), docs_cf_, KeySlice(EncodeDocKey(meta.id, location)), &value);
+  StoredChunk c;
+  Status s = ReadChunk(meta.id, location, &c);
   // NotFound here: a truncation or deletion committed since the check above.
   if (s.IsNotFound()) return LocationNotFound(topic, location, meta);
-  if (!s.ok()) return FromRocks(s, "reading a document");
-  RecordHeader header;
-  std::string_view data;
-  if (!DecodeRecord(std::string_view(value.data(), value.size()), &header, &data)) {
-    return Status::IOError("the record at location " + std::to_string(location) + " of " +
-                           Quote(topic) + " is corrupt");
-  }
+  if (!s.ok()) return s;
+  const uint32_t i = static_cast<uint32_t>(location - c.first);
   Record record;
   record.location = location;
-  record.serial = header.serial;
-  record.append_time_ms = header.append_time_ms;
-  record.content_type.assign(header.content_type);
-  record.data.assign(data);
+  record.serial = c.view.first_serial() + i;
+  record.append_time_ms = c.view.append_time_ms();
+  record.content_type.assign(c.view.content_type());
+  record.data.assign(c.view.document(i));
   return record;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
 #include "dir_lock.h"
 #include "key_codec.h"
@@ -108,8 +109,19 @@ class StoreImpl : public Store {
   // Free bytes on the data directory's disk, and bytes RocksDB holds in
   // memory tables (which a flush will write out).
   Status DiskSpace(uint64_t* free_bytes, uint64_t* memtable_bytes) const;
-  // Reads the `offset` field of the record at (id, location), which must exist.
-  Status ReadOffset(uint64_t id, uint64_t location, uint64_t* offset);
+  // The stored chunk holding (id, location): NotFound if none holds it.
+  struct StoredChunk {
+    std::string value;
+    ChunkView view;  // over `value`: do not copy or move a StoredChunk
+    uint64_t first = 0;
+    uint64_t last = 0;
+  };
+  Status ReadChunk(uint64_t id, uint64_t location, StoredChunk* out,
+                   const rocksdb::Snapshot* snapshot = nullptr) const;
+  // Adds to *batch a Put of documents [from, to) of `c` as a chunk whose
+  // last location is `last_location`, keeping their serials and offsets.
+  void RewriteChunk(const StoredChunk& c, uint32_t from, uint32_t to, uint64_t id,
+                    uint64_t last_location, rocksdb::WriteBatch* batch) const;
   TopicMeta PublicMeta(const TopicState& state) const;
   Status FromRocks(const rocksdb::Status& s, std::string_view what) const;
   // REQUIRES: mu_ held.
