@@ -16,6 +16,7 @@
 
 #include <httplib.h>
 
+#include "connection_guard.h"
 #include "error_map.h"
 #include "path_params.h"
 #include "routes.h"
@@ -64,6 +65,15 @@ std::string BindError(const std::string& host, int port) {
 // (httplib's own 400/404/413/414), in the same {"error": ...} shape.
 httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib::Request& req,
                                                httplib::Response& res) {
+  if (GuardedServer::NoteErrorResponse()) res.set_header("Connection", "close");
+  // A request the connection guard cut short or refused fails in httplib as
+  // a plain 400 (or a 413, when its Content-Length was not a number), or in
+  // a handler that saw no body; the guard knows why. A 414 (request line
+  // over 8 KiB) says more than "the head is too large".
+  if (const Cut* cut = GuardedServer::CurrentCut(); cut != nullptr && res.status != 414) {
+    WriteError(res, cut->status, cut->message);
+    return httplib::Server::HandlerResponse::Handled;
+  }
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Handled;
   switch (res.status) {
     case 404:
@@ -126,14 +136,12 @@ Status ParseListenAddress(const std::string& text, std::string* host, int* port)
 
 class Server::Impl {
  public:
-  Impl(Store* store, ServerOptions options) {
+  Impl(Store* store, ServerOptions options) : svr_(options.threads) {
     ctx_.store = store;
     ctx_.options = std::move(options);
   }
 
   Status Start() {
-    const size_t threads = ctx_.options.threads;
-    svr_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     // Without TCP_NODELAY every keep-alive response waits ~40 ms for the
     // client's delayed ACK (Nagle).
     svr_.set_tcp_nodelay(true);
@@ -175,6 +183,12 @@ class Server::Impl {
         ++m.responses_2xx;
       }
     });
+    // A request whose body was not read (a GET with a body) ends its
+    // connection (connection_guard.h); say so, or the client's next request
+    // on it would fail.
+    svr_.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+      if (GuardedServer::WillClose()) res.set_header("Connection", "close");
+    });
     RegisterStreamRoutes(svr_, ctx_);
     RegisterServiceRoutes(svr_, ctx_);
 
@@ -213,7 +227,7 @@ class Server::Impl {
   }
 
   RouteContext ctx_;
-  httplib::Server svr_;
+  GuardedServer svr_;
   std::thread thread_;
   int port_ = 0;
   int listen_fd_ = -1;

@@ -1,0 +1,304 @@
+// GuardedServer; see connection_guard.h.
+#include "connection_guard.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <utility>
+
+namespace pdfs::http {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// httplib's ThreadPool that also counts the connections waiting for a
+// worker: the measure of "pressure".
+class WaitCountingPool : public httplib::TaskQueue {
+ public:
+  explicit WaitCountingPool(size_t threads) : pool_(threads) {}
+  void enqueue(std::function<void()> fn) override {
+    ++waiting_;
+    pool_.enqueue([this, fn = std::move(fn)] {
+      --waiting_;
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+  size_t waiting() const { return waiting_; }
+
+ private:
+  httplib::ThreadPool pool_;
+  std::atomic<size_t> waiting_{0};
+};
+
+namespace {
+
+constexpr Cut kHeadTooLarge{431, "the request line and headers are larger than 65536 bytes"};
+constexpr Cut kHeadTooSlow{408, "the request line and headers did not arrive in time"};
+constexpr Cut kBodyTooSlow{408, "the request body arrived too slowly"};
+constexpr Cut kBothLengths{400,
+                           "a request may not carry both Content-Length and Transfer-Encoding"};
+constexpr Cut kManyLengths{400, "a request may carry only one Content-Length"};
+constexpr Cut kUnknownCoding{400, "the only transfer coding accepted is chunked"};
+constexpr Cut kBadLength{400, "Content-Length must be a whole number of bytes"};
+
+int MsLeft(Clock::time_point deadline, Clock::time_point now) {
+  if (deadline <= now) return 0;
+  return static_cast<int>(std::chrono::duration_cast<milliseconds>(deadline - now).count()) + 1;
+}
+
+// The socket of one connection, read through a small buffer (httplib reads
+// request heads a byte at a time) under the limits of connection_guard.h.
+class ConnectionStream final : public httplib::Stream {
+ public:
+  ConnectionStream(int fd, const GuardedServer& server, std::chrono::seconds read_timeout,
+                   std::chrono::seconds write_timeout)
+      : fd_(fd), server_(server), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+
+  // Waits for the next request's first byte. False if the connection should
+  // close: the client left, it idled too long, or the server stops.
+  bool WaitForRequest(std::chrono::seconds idle, const std::atomic<socket_t>& listening) {
+    const auto start = Clock::now();
+    while (pos_ == len_) {
+      if (listening == INVALID_SOCKET) return false;
+      const auto now = Clock::now();
+      const auto limit =
+          start + (Pressure() ? std::chrono::duration_cast<Clock::duration>(kIdleUnderPressure)
+                              : std::chrono::duration_cast<Clock::duration>(idle));
+      if (now >= limit) return false;
+      pollfd p{fd_, POLLIN, 0};
+      const int rc = ::poll(&p, 1, std::min(100, MsLeft(limit, now)));
+      if (rc > 0) break;
+      if (rc < 0 && errno != EINTR) return false;
+    }
+    phase_ = Phase::kHead;
+    phase_start_ = Clock::now();
+    head_bytes_ = 0;
+    head_parsed_ = false;
+    return true;
+  }
+
+  // The head has been parsed: the body (if any) follows. Refuses framing
+  // that two parsers could read differently.
+  void BeginBody(const httplib::Request& req) {
+    phase_ = Phase::kBody;
+    phase_start_ = Clock::now();
+    body_bytes_ = 0;
+    head_parsed_ = true;
+    error_response_ = false;
+    const bool coded = req.has_header("Transfer-Encoding");
+    const std::string length = req.get_header_value("Content-Length");
+    chunked_ = coded;
+    expected_body_ = coded ? 0 : std::strtoull(length.c_str(), nullptr, 10);
+    if (coded && req.has_header("Content-Length")) {
+      cut_ = &kBothLengths;
+    } else if (req.get_header_value_count("Content-Length") > 1) {
+      cut_ = &kManyLengths;
+    } else if (req.has_header("Content-Length") &&
+               (length.empty() || length.size() > 19 ||
+                length.find_first_not_of("0123456789") != std::string::npos)) {
+      cut_ = &kBadLength;
+    } else if (coded &&
+               strcasecmp(req.get_header_value("Transfer-Encoding").c_str(), "chunked") != 0) {
+      cut_ = &kUnknownCoding;
+    }
+  }
+
+  // The request is answered with an error.
+  void NoteErrorResponse() { error_response_ = true; }
+
+  // Where the next request would start is unknown, so the connection must
+  // close: a limit was broken, httplib could not parse the head (it answers
+  // 400 or 414), or the body was not read to its end (httplib answered an
+  // error while reading it; a chunked one's end is unknown after an error).
+  bool FramingLost() const {
+    return cut_ != nullptr || !head_parsed_ || (chunked_ && error_response_) ||
+           (!chunked_ && body_bytes_ < expected_body_);
+  }
+
+  // Set once the request broke a limit; the connection then closes.
+  const Cut* cut() const { return cut_; }
+
+  bool is_readable() const override {
+    if (pos_ < len_) return true;
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(read_timeout_.count() * 1000)) > 0;
+  }
+
+  bool is_writable() const override {
+    pollfd p{fd_, POLLOUT, 0};
+    return ::poll(&p, 1, static_cast<int>(write_timeout_.count() * 1000)) > 0 &&
+           (p.revents & (POLLERR | POLLHUP)) == 0;
+  }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (cut_ != nullptr) return -1;
+    if (pos_ == len_ && !Fill()) return -1;
+    size_t n = std::min(size, len_ - pos_);
+    if (phase_ == Phase::kHead) {
+      if (head_bytes_ + n > kMaxHeadBytes) {
+        cut_ = &kHeadTooLarge;
+        return -1;
+      }
+      head_bytes_ += n;
+    } else {
+      body_bytes_ += n;
+    }
+    std::memcpy(ptr, buf_ + pos_, n);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!is_writable()) return -1;
+    ssize_t n;
+    do {
+      n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      Describe(addr, len, ip, port);
+  }
+
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      Describe(addr, len, ip, port);
+  }
+
+  socket_t socket() const override { return fd_; }
+
+ private:
+  enum class Phase { kHead, kBody };
+
+  bool Pressure() const { return server_.waiting() > 0; }
+
+  // When the bytes read so far stop being enough.
+  Clock::time_point Deadline() const {
+    if (phase_ == Phase::kHead) return phase_start_ + (Pressure() ? kUnderPressure : kHeadTimeout);
+    // Each byte buys 1/kMinBodyRate s beyond the grace.
+    const auto earned = std::chrono::microseconds(body_bytes_ * 1000000 / kMinBodyRate);
+    return phase_start_ + (Pressure() ? kUnderPressure : kBodyGrace) + earned;
+  }
+
+  // Refills the buffer: waits for bytes within httplib's read timeout and
+  // the phase's deadline, re-checked every 100 ms since pressure may come.
+  bool Fill() {
+    const auto read_start = Clock::now();
+    for (;;) {
+      const auto now = Clock::now();
+      if (now >= Deadline()) {
+        cut_ = phase_ == Phase::kHead ? &kHeadTooSlow : &kBodyTooSlow;
+        return false;
+      }
+      const auto timeout = read_start + read_timeout_;
+      if (now >= timeout) return false;
+      pollfd p{fd_, POLLIN, 0};
+      const int rc = ::poll(&p, 1, std::min({100, MsLeft(Deadline(), now), MsLeft(timeout, now)}));
+      if (rc < 0 && errno != EINTR) return false;
+      if (rc <= 0) continue;
+      ssize_t n;
+      do {
+        n = ::recv(fd_, buf_, sizeof(buf_), 0);
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) return false;  // closed by the client, or an error
+      pos_ = 0;
+      len_ = static_cast<size_t>(n);
+      return true;
+    }
+  }
+
+  static void Describe(const sockaddr_storage& addr, socklen_t len, std::string& ip, int& port) {
+    char host[NI_MAXHOST], service[NI_MAXSERV];
+    if (::getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host, sizeof(host), service,
+                      sizeof(service), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+      ip = host;
+      port = std::atoi(service);
+    }
+  }
+
+  const int fd_;
+  const GuardedServer& server_;
+  const std::chrono::seconds read_timeout_;
+  const std::chrono::seconds write_timeout_;
+  char buf_[16 * 1024];
+  size_t pos_ = 0;
+  size_t len_ = 0;
+  Phase phase_ = Phase::kHead;
+  Clock::time_point phase_start_;
+  size_t head_bytes_ = 0;
+  size_t body_bytes_ = 0;
+  bool head_parsed_ = false;
+  bool chunked_ = false;
+  uint64_t expected_body_ = 0;  // Content-Length
+  bool error_response_ = false;
+  const Cut* cut_ = nullptr;
+};
+
+thread_local ConnectionStream* tls_stream = nullptr;
+
+}  // namespace
+
+GuardedServer::GuardedServer(size_t threads) {
+  new_task_queue = [this, threads] {
+    auto* pool = new WaitCountingPool(threads);
+    pool_ = pool;
+    return pool;
+  };
+}
+
+const Cut* GuardedServer::CurrentCut() {
+  return tls_stream != nullptr ? tls_stream->cut() : nullptr;
+}
+
+bool GuardedServer::NoteErrorResponse() {
+  if (tls_stream != nullptr) tls_stream->NoteErrorResponse();
+  return WillClose();
+}
+
+bool GuardedServer::WillClose() { return tls_stream != nullptr && tls_stream->FramingLost(); }
+
+size_t GuardedServer::waiting() const {
+  WaitCountingPool* pool = pool_;
+  return pool != nullptr ? pool->waiting() : 0;
+}
+
+bool GuardedServer::process_and_close_socket(socket_t sock) {
+  int yes = 1;
+  ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
+  ConnectionStream stream(sock, *this, std::chrono::seconds(read_timeout_sec_),
+                          std::chrono::seconds(write_timeout_sec_));
+  tls_stream = &stream;
+  bool ret = false;
+  for (size_t left = keep_alive_max_count_; left > 0; --left) {
+    if (!stream.WaitForRequest(std::chrono::seconds(keep_alive_timeout_sec_), svr_sock_)) break;
+    bool connection_closed = false;
+    ret = process_request(stream, left == 1, connection_closed,
+                          [&stream](httplib::Request& req) { stream.BeginBody(req); });
+    if (!ret || connection_closed || stream.FramingLost()) break;
+  }
+  tls_stream = nullptr;
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return ret;
+}
+
+}  // namespace pdfs::http
