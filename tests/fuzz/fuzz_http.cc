@@ -347,13 +347,22 @@ void CheckResponses(std::string_view request, const Exchanged& ex, const std::st
     bool incomplete = false;
     size_t p = pos;
     bool ok = ParseResponse(raw, &p, first && method == "HEAD", &r, &why, &incomplete);
-    if (!ok && !first) {
-      // A later response answers bytes the server read as another request
-      // (a body it did not read, say); it may have been a HEAD.
+    if (!first || method.empty()) {
+      // A response to bytes whose method the client does not know (a body
+      // the server did not read and took for another request, or verbatim
+      // input): it may have answered a HEAD, with a Content-Length but no
+      // body. Framed as HEAD, it is right if what follows is the end or the
+      // next response; framed with a body, that body would swallow the next
+      // response's first bytes.
+      auto next_is_response = [&](size_t at) {
+        return at == raw.size() || raw.substr(at, 9) == "HTTP/1.1 ";
+      };
       Response as_head;
       size_t q = pos;
       bool incomplete_too = false;
-      if (ParseResponse(raw, &q, true, &as_head, &why, &incomplete_too)) {
+      std::string why_head;
+      if (ParseResponse(raw, &q, true, &as_head, &why_head, &incomplete_too) &&
+          (!ok || (!next_is_response(p) && next_is_response(q)))) {
         ok = true;
         p = q;
         r = as_head;
