@@ -44,7 +44,11 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fuzz_document fuzz_document_split fuzz_path_params fuzz_http)
 artifacts=$root/$dir/fuzz-artifacts
 rm -rf "$artifacts"
-mkdir -p "$artifacts"
+mkdir -p "$artifacts/tmp"
+# fuzz_http's store lives under TMPDIR; a crash leaves it behind, so keep it
+# out of /tmp and remove it at the end.
+export TMPDIR=$artifacts/tmp
+trap 'rm -rf "$artifacts/tmp"' EXIT
 summary=()
 failed=()
 for t in "${targets[@]}"; do

@@ -97,8 +97,12 @@ std::string g_dir_to_remove;
 Fixture* GetFixture() {
   static Fixture* fixture = [] {
     auto* f = new Fixture;
-    char tmpl[] = "/tmp/pdfs-fuzz-http-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) Fail(__FILE__, __LINE__, "mkdtemp", "");
+    // Under $TMPDIR, which scripts/ci-fuzz.sh points into its build dir: a
+    // crash aborts without atexit, and the directory must not pile up in /tmp.
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/pdfs-fuzz-http-XXXXXX";
+    if (mkdtemp(tmpl.data()) == nullptr) Fail(__FILE__, __LINE__, "mkdtemp", tmpl);
     f->dir = tmpl;
     g_dir_to_remove = f->dir;
     std::atexit([] {
