@@ -65,7 +65,9 @@ std::string BindError(const std::string& host, int port) {
 // (httplib's own 400/404/413/414), in the same {"error": ...} shape.
 httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib::Request& req,
                                                httplib::Response& res) {
-  if (GuardedServer::NoteErrorResponse()) res.set_header("Connection", "close");
+  if (GuardedServer::NoteErrorResponse() && !res.has_header("Connection")) {
+    res.set_header("Connection", "close");
+  }
   // A request the connection guard cut short or refused fails in httplib as
   // a plain 400 (or a 413, when its Content-Length was not a number), or in
   // a handler that saw no body; the guard knows why. A 414 (request line
@@ -183,11 +185,26 @@ class Server::Impl {
         ++m.responses_2xx;
       }
     });
+    // A body over the limit is refused before the client sends it; without
+    // this httplib answers "100 Continue" and then reads the whole body only
+    // to throw it away.
+    svr_.set_expect_100_continue_handler(
+        [this](const httplib::Request& req, httplib::Response& res) {
+          uint64_t length = 0;
+          if (ParseU64(req.get_header_value("Content-Length"), "Content-Length", &length).ok() &&
+              length > ctx_.options.max_body_bytes) {
+            res.status = 413;
+            return 413;
+          }
+          return 100;
+        });
     // A request whose body was not read (a GET with a body) ends its
     // connection (connection_guard.h); say so, or the client's next request
     // on it would fail.
     svr_.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
-      if (GuardedServer::WillClose()) res.set_header("Connection", "close");
+      if (GuardedServer::WillClose() && !res.has_header("Connection")) {
+        res.set_header("Connection", "close");
+      }
     });
     RegisterStreamRoutes(svr_, ctx_);
     RegisterServiceRoutes(svr_, ctx_);

@@ -201,6 +201,29 @@ TEST_F(ConnectionGuardTest, AGetWithABodyEndsItsConnectionSoTheBodyIsNeverAReque
   EXPECT_EQ(Count("t"), 1u) << "the body was not run as a DELETE";
 }
 
+// Issue 6: httplib answered "100 Continue" to a body over the limit, then
+// read all of it only to refuse it.
+TEST_F(ConnectionGuardTest, AnAnnouncedBodyOverTheLimitIsRefusedBeforeItIsSent) {
+  RawConnection c(port());
+  ASSERT_TRUE(
+      c.Send("POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Expect: 100-continue\r\nContent-Length: 104857600\r\n\r\n"));
+  bool closed = false;
+  const std::string response = c.ReadUntilClose(std::chrono::seconds(30), &closed);
+  EXPECT_EQ(StatusOf(response), 413) << response;
+  EXPECT_EQ(response.find("100 Continue"), std::string::npos) << response;
+  EXPECT_TRUE(closed);
+  // A body within the limit is still invited.
+  RawConnection ok(port());
+  ASSERT_TRUE(
+      ok.Send("POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
+  EXPECT_EQ(StatusOf(ok.ReadResponse(std::chrono::seconds(30))), 100);
+  ASSERT_TRUE(ok.Send("{}"));
+  EXPECT_EQ(StatusOf(ok.ReadResponse(std::chrono::seconds(30))), 200);
+  EXPECT_EQ(Count("t"), 1u);
+}
+
 TEST_F(ConnectionGuardTest, KeepAliveStillWorksForWellFormedRequests) {
   RawConnection c(port());
   for (int i = 0; i < 3; ++i) {
