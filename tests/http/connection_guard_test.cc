@@ -25,7 +25,6 @@ namespace {
 
 using pdfs::testing::RawConnection;
 using pdfs::testing::StatusOf;
-using Clock = std::chrono::steady_clock;
 
 class ConnectionGuardTest : public ::testing::Test {
  protected:
@@ -63,14 +62,9 @@ class ConnectionGuardTest : public ::testing::Test {
 TEST_F(ConnectionGuardTest, AHeadTrickledAByteAtATimeIsCutWith408) {
   RawConnection c(port());
   ASSERT_TRUE(c.Send("GET /health HTTP/1.1\r\n"));
-  const auto start = Clock::now();
-  std::string response;
   bool closed = false;
   // A header line every second: each read is quick, the head never ends.
-  while (!closed && Clock::now() - start < std::chrono::seconds(60)) {
-    c.Send("X-Slow: 1\r\n");
-    response += c.ReadUntilClose(std::chrono::seconds(1), &closed);
-  }
+  const std::string response = c.Trickle("X-Slow: 1\r\n", std::chrono::seconds(60), &closed);
   EXPECT_TRUE(closed) << "the connection was never closed";
   EXPECT_EQ(StatusOf(response), 408) << response;
   EXPECT_EQ(Health(), 200);
@@ -81,13 +75,8 @@ TEST_F(ConnectionGuardTest, ABodyTrickledAByteAtATimeIsCutWith408AndStoresNothin
   ASSERT_TRUE(
       c.Send("POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
              "Content-Length: 100\r\n\r\n{\"a\":\""));
-  const auto start = Clock::now();
-  std::string response;
   bool closed = false;
-  while (!closed && Clock::now() - start < std::chrono::seconds(60)) {
-    c.Send("x");
-    response += c.ReadUntilClose(std::chrono::seconds(1), &closed);
-  }
+  const std::string response = c.Trickle("x", std::chrono::seconds(60), &closed);
   EXPECT_TRUE(closed);
   EXPECT_EQ(StatusOf(response), 408) << response;
   EXPECT_EQ(Count("t"), 0u);

@@ -311,13 +311,9 @@ std::vector<Row> Rows() {
             "POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             "Content-Length: 1000\r\n\r\n{\"a\":\"");
         const auto start = Clock::now();
-        std::string response;
         bool closed = false, others = true;
-        while (!closed && Clock::now() - start < std::chrono::seconds(120)) {
-          c.Send("x");
-          response += c.ReadUntilClose(std::chrono::seconds(1), &closed);
-          others = others && Get("/health") == "200";
-        }
+        const std::string response = c.Trickle("x", std::chrono::seconds(120), &closed,
+                                               [&] { others = others && Get("/health") == "200"; });
         std::printf(
             "    closed after %lld s\n",
             static_cast<long long>(
@@ -328,13 +324,8 @@ std::vector<Row> Rows() {
   add("HeadSlowLoris", h, "a header line every second, never ending", {"408, closed"}, [] {
     RawConnection c(g_daemon->port());
     c.Send("GET /health HTTP/1.1\r\n");
-    const auto start = Clock::now();
-    std::string response;
     bool closed = false;
-    while (!closed && Clock::now() - start < std::chrono::seconds(120)) {
-      c.Send("X-Slow: 1\r\n");
-      response += c.ReadUntilClose(std::chrono::seconds(1), &closed);
-    }
+    const std::string response = c.Trickle("X-Slow: 1\r\n", std::chrono::seconds(120), &closed);
     return std::to_string(StatusOf(response)) + (closed ? ", closed" : ", still open");
   });
   add("ThousandConnections", h,

@@ -104,6 +104,19 @@ std::string RawConnection::ReadResponse(std::chrono::milliseconds timeout) {
   return out;
 }
 
+std::string RawConnection::Trickle(const std::string& piece, std::chrono::seconds limit,
+                                   bool* closed, const std::function<void()>& meanwhile) {
+  const auto deadline = Clock::now() + limit;
+  std::string out;
+  *closed = false;
+  while (!*closed && Clock::now() < deadline) {
+    Send(piece);
+    out += ReadUntilClose(std::chrono::seconds(1), closed);
+    if (meanwhile) meanwhile();
+  }
+  return out;
+}
+
 bool RawConnection::PeerClosed(std::chrono::milliseconds timeout) {
   bool closed = false;
   ReadUntilClose(timeout, &closed);

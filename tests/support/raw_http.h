@@ -5,6 +5,7 @@
 #define PDFS_TESTS_SUPPORT_RAW_HTTP_H_
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace pdfs::testing {
@@ -28,6 +29,11 @@ class RawConnection {
   // Reads one response head and the body its Content-Length announces;
   // "" if none arrives within `timeout`.
   std::string ReadResponse(std::chrono::milliseconds timeout);
+  // Sends `piece` once a second (calling `meanwhile` after each) until the
+  // peer closes or `limit` passes, like a client slower than any sane one;
+  // returns what the peer sent. *closed says whether it closed.
+  std::string Trickle(const std::string& piece, std::chrono::seconds limit, bool* closed,
+                      const std::function<void()>& meanwhile = nullptr);
   // True iff the peer has closed (a read returns end of file or an error)
   // within `timeout`; bytes that arrive meanwhile are discarded.
   bool PeerClosed(std::chrono::milliseconds timeout);
