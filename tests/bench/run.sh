@@ -113,19 +113,24 @@ start_baseline() {
 }
 stop_baseline() { kill "$base_pid"; wait "$base_pid" 2>/dev/null || true; }
 
-# wrk PORT CONNS SCRIPT -> "req/s p99_ms" (median of wrk_runs runs).
-wrk_run() {
-  local rates=() p99s=() threads=$(( $2 < 2 ? 1 : 2 ))
-  for _ in $(seq "$wrk_runs"); do
-    local o
-    o=$(wrk -t"$threads" -c"$2" -d"$dur" --latency -s "$3" "http://127.0.0.1:$1")
-    rates+=("$(echo "$o" | awk '/Requests\/sec/ {print $2}')")
-    p99s+=("$(echo "$o" | awk '$1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+/, "", v);
-             print (u == "us" ? v / 1000 : (u == "s" ? v * 1000 : v))}')")
-    if echo "$o" | grep -q "Non-2xx"; then log "wrk saw errors: $(echo "$o" | grep Non-2xx)"; fi
-  done
-  echo "$(printf '%s\n' "${rates[@]}" | median) $(printf '%s\n' "${p99s[@]}" | median)"
+# wrk_once PORT CONNS SCRIPT -> "req/s p99_ms" of one run.
+wrk_once() {
+  local o threads=$(( $2 < 2 ? 1 : 2 ))
+  o=$(wrk -t"$threads" -c"$2" -d"$dur" --latency -s "$3" "http://127.0.0.1:$1")
+  if echo "$o" | grep -q "Non-2xx"; then log "wrk saw errors: $(echo "$o" | grep Non-2xx)"; fi
+  echo "$(echo "$o" | awk '/Requests\/sec/ {print $2}') $(echo "$o" | awk '$1 == "99%" {v = $2; u = v;
+    sub(/[0-9.]+/, "", u); sub(/[a-z]+/, "", v); print (u == "us" ? v / 1000 : (u == "s" ? v * 1000 : v))}')"
 }
+# Side by side: pdfs and its baseline run alternately, one run each per round, so
+# that a noisy minute on this shared machine hits both. Each round appends to the
+# arrays p1 p2 b1 b2 (first and second field of each run's output).
+p1=(); p2=(); b1=(); b2=()
+record() {  # record p|b "FIELD1 FIELD2"
+  local f1 f2; read -r f1 f2 <<< "$2"
+  if [ "$1" = p ]; then p1+=("$f1"); p2+=("${f2:-0}"); else b1+=("$f1"); b2+=("${f2:-0}"); fi
+}
+reset_rounds() { p1=(); p2=(); b1=(); b2=(); }
+med() { printf '%s\n' "$@" | median; }
 
 # RSS sampler: peak VmRSS of PID (kB) while it runs, into FILE.
 sample_rss() {  # sample_rss PID FILE &
@@ -152,11 +157,15 @@ start_baseline
 for sync in on off; do
   for c in 1 8 32; do
     extra=(); [ $sync = off ] && extra=(--no-sync)
-    start_pdfs "${extra[@]}"
-    read -r p_rate p_p99 <<< "$(wrk_run "$pdfs_port" "$c" "$here/post_one.lua")"
-    stop_pdfs
-    read -r b_rate b_p99 <<< "$(wrk_run "$base_port" "$c" "$here/post_one.lua")"
+    reset_rounds
+    for _ in $(seq "$wrk_runs"); do
+      start_pdfs "${extra[@]}"
+      record p "$(wrk_once "$pdfs_port" "$c" "$here/post_one.lua")"
+      stop_pdfs
+      record b "$(wrk_once "$base_port" "$c" "$here/post_one.lua")"
+    done
     target=""; [ $sync = on ] && [ $c = 32 ] && target="≥ 0.50 of no-storage"
+    p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}"); p_p99=$(med "${p2[@]}"); b_p99=$(med "${b2[@]}")
     row "1. append 1 doc, sync $sync, $c conn: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate")" "$(ratio "$p_rate" "$b_rate")" "$target"
     row "1. append 1 doc, sync $sync, $c conn: p99 ms" "$(fmt "$p_p99")" "$(fmt "$b_p99")" "$(ratio "$p_p99" "$b_p99")" ""
   done
@@ -164,9 +173,21 @@ done
 
 # --- 2. batch append vs the engine in process ---------------------------------------
 log "== 2. batch append (1000 documents per request) vs the engine"
-start_pdfs
-read -r batch_rate _ <<< "$(wrk_run "$pdfs_port" 4 "$here/post_batch.lua")"
-stop_pdfs
+# Redis 7 (figure 8) runs beside it: RPUSH of the same documents in pipelined
+# batches of 1000 over 4 connections, alternating with the pdfs runs.
+redis-server --port "$redis_port" --save '' --appendonly no --daemonize no > "$work/redis.log" 2>&1 &
+redis_pid=$!; pids+=("$redis_pid")
+for _ in $(seq 100); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+reset_rounds
+for _ in $(seq "$wrk_runs"); do
+  start_pdfs
+  record p "$(wrk_once "$pdfs_port" 4 "$here/post_batch.lua")"
+  stop_pdfs
+  redis-cli -p "$redis_port" del bench > /dev/null
+  record b "$("$tools/bench_redis" "$redis_port" bench rpush "$redis_docs" 1000 4)"
+done
+batch_rate=$(med "${p1[@]}")
+redis_docs_s=$(med "${b1[@]}"); redis_mbs=$(med "${b2[@]}")
 batch_docs=$(awk -v r="$batch_rate" 'BEGIN {print r * 1000}')
 doc_bytes=$(wc -c < "$doc_file")
 engine_csv=$("$tools/bench_engine" --benchmark_format=csv --benchmark_repetitions="$(( runs < 3 ? 3 : runs ))" \
@@ -196,8 +217,12 @@ row "3. range read of $range_docs docs ($((range_bytes / 1000000)) MB): MB/s" "$
 
 # --- 4. random single-document GETs -------------------------------------------------------
 log "== 4. random single-document GETs"
-read -r p_get _ <<< "$(BENCH_DOCS=$range_docs wrk_run "$pdfs_port" 32 "$here/get_random.lua")"
-read -r b_get _ <<< "$(BENCH_DOCS=$range_docs wrk_run "$base_port" 32 "$here/get_random.lua")"
+reset_rounds
+for _ in $(seq "$wrk_runs"); do
+  record p "$(BENCH_DOCS=$range_docs wrk_once "$pdfs_port" 32 "$here/get_random.lua")"
+  record b "$(BENCH_DOCS=$range_docs wrk_once "$base_port" 32 "$here/get_random.lua")"
+done
+p_get=$(med "${p1[@]}"); b_get=$(med "${b1[@]}")
 row "4. random GET of 1 doc, 32 conn: req/s" "$(fmt "$p_get")" "$(fmt "$b_get")" "$(ratio "$p_get" "$b_get")" "(no-storage server)"
 stop_pdfs
 stop_baseline
@@ -211,25 +236,27 @@ load_topic fs "$fs_docs"
 "$pdfs" get fs 0- --url "http://127.0.0.1:$pdfs_port" |
   awk -v dir="$plain" '{f = sprintf("%s/%06d.json", dir, NR - 1); printf "%s", $0 > f; close(f)}'
 stop_pdfs
+# Rounds: pdfs, ext4 and bindfs once each per round; cold (page cache dropped) then warm.
 declare -A cold warm
-for kind in pdfs ext4 bindfs; do
-  c=(); w=()
-  for _ in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
+  for kind in pdfs ext4 bindfs; do
     case $kind in
       pdfs) start_mounted "$mnt" keep; dir=$mnt/fs ;;
       ext4) dir=$plain ;;
       bindfs) bindfs "$work/plain" "$bmnt"; mounts+=("$bmnt"); dir=$bmnt/t ;;
     esac
     drop_caches
-    c+=("$(time_cmd read_all "$dir")")
-    w+=("$(time_cmd read_all "$dir")")
+    cold[$kind]+="$(time_cmd read_all "$dir") "
+    warm[$kind]+="$(time_cmd read_all "$dir") "
     case $kind in
       pdfs) fusermount3 -u "$mnt"; wait "$pdfs_pid" 2>/dev/null || true ;;
       bindfs) fusermount3 -u "$bmnt" ;;
     esac
   done
-  cold[$kind]=$(printf '%s\n' "${c[@]}" | median)
-  warm[$kind]=$(printf '%s\n' "${w[@]}" | median)
+done
+for kind in pdfs ext4 bindfs; do
+  # shellcheck disable=SC2086 # the lists are space-separated numbers
+  cold[$kind]=$(med ${cold[$kind]}); warm[$kind]=$(med ${warm[$kind]})
 done
 fs_fstype=$(findmnt -no FSTYPE -T "$plain")
 row "5. read $fs_docs docs through the mount, cold: s" "${cold[pdfs]}" "${cold[bindfs]} (bindfs)" "$(ratio "${cold[pdfs]}" "${cold[bindfs]}")" "< 1.00 of bindfs"
@@ -278,23 +305,13 @@ http_append=$(printf '%s\n' "${http_rates[@]}" | median)
 row "6. append $append_docs docs through the mount: docs/s" "$(fmt "$fs_append")" "$(fmt "$http_append") (HTTP batches)" "$(ratio "$fs_append" "$http_append")" ""
 
 # --- 8. Redis 7 ----------------------------------------------------------------------------
-log "== 8. Redis 7 (in memory, no persistence): RPUSH in batches of 1000, LRANGE"
-redis-server --port "$redis_port" --save '' --appendonly no --daemonize no > "$work/redis.log" 2>&1 &
-redis_pid=$!; pids+=("$redis_pid")
-for _ in $(seq 100); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-r_rates=(); r_mbs=()
-for _ in $(seq "$runs"); do
-  redis-cli -p "$redis_port" del bench > /dev/null
-  read -r d m <<< "$("$tools/bench_redis" "$redis_port" bench rpush "$redis_docs" 1000 4)"
-  r_rates+=("$d"); r_mbs+=("$m")
-done
-redis_docs_s=$(printf '%s\n' "${r_rates[@]}" | median)
+log "== 8. Redis 7 (in memory, no persistence): LRANGE of the range topic's documents"
 redis-cli -p "$redis_port" del range > /dev/null
 "$tools/bench_redis" "$redis_port" range rpush "$range_docs" 1000 4 > /dev/null
 redis_range=$("$tools/bench_redis" "$redis_port" range lrange "$runs")
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
 row "8. batch append: documents/s (pdfs HTTP, sync on)" "$(fmt "$batch_docs")" "$(fmt "$redis_docs_s") (Redis)" "$(ratio "$batch_docs" "$redis_docs_s")" "≥ 0.50 of Redis RPUSH"
-row "8. batch append: MB/s" "$(fmt "$(awk -v d="$batch_docs" -v b="$doc_bytes" 'BEGIN {print d * b / 1e6}')")" "$(fmt "$(printf '%s\n' "${r_mbs[@]}" | median)") (Redis)" "$(ratio "$batch_docs" "$redis_docs_s")" ""
+row "8. batch append: MB/s" "$(fmt "$(awk -v d="$batch_docs" -v b="$doc_bytes" 'BEGIN {print d * b / 1e6}')")" "$(fmt "$redis_mbs") (Redis)" "$(ratio "$batch_docs" "$redis_docs_s")" ""
 row "8. range read of $range_docs docs: MB/s" "$(fmt "$p_mbs")" "$(fmt "$redis_range") (Redis LRANGE)" "$(ratio "$p_mbs" "$redis_range")" ""
 
 # --- the report ---------------------------------------------------------------------------
