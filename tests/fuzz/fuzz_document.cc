@@ -103,28 +103,16 @@ StreamReference ReferenceStream(std::string_view text, size_t max_depth) {
   StreamReference ref;
   size_t pos = 0;
   for (;;) {
-    while (pos < text.size() &&
-           (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r')) {
-      ++pos;
-    }
+    while (pos < text.size() && IsJsonSpace(text[pos])) ++pos;
     if (pos == text.size()) return ref;
     ref.ok = false;
     if (text[pos] != '{') return ref;
     size_t depth = 0, end = pos;
-    bool in_string = false, escaped = false;
+    StringTracker strings;
     for (; end < text.size(); ++end) {
       const char c = text[end];
-      if (in_string) {
-        if (escaped) {
-          escaped = false;
-        } else if (c == '\\') {
-          escaped = true;
-        } else if (c == '"') {
-          in_string = false;
-        }
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
+      if (strings.Feed(c)) continue;
+      if (c == '{' || c == '[') {
         ++depth;
       } else if (c == '}' || c == ']') {
         if (--depth == 0) break;
@@ -145,6 +133,30 @@ StreamReference ReferenceStream(std::string_view text, size_t max_depth) {
     ref.texts.emplace_back(candidate);
     ref.ok = true;
     pos = end + 1;
+  }
+}
+
+// Parses text again with a document size limit: no document over the limit is
+// ever emitted; a valid input stays valid iff every document fits (else
+// TooLarge); an invalid input stays invalid.
+void CheckSizeLimit(const std::string& text, Shape shape, size_t max_depth, size_t limit,
+                    const Status& unlimited, const std::vector<std::string>& docs) {
+  if (limit == kUnlimited) return;
+  DocumentBatch limited;
+  Status ls = DocumentParser::ParseAll(
+      text, shape, {.max_document_bytes = limit, .max_depth = max_depth}, &limited);
+  for (size_t i = 0; i < limited.size(); ++i) {
+    FUZZ_CHECK(limited[i].size() <= limit, "a document over the limit of " + std::to_string(limit) +
+                                               " bytes was emitted: " + Printable(limited[i]));
+  }
+  if (unlimited.ok()) {
+    bool fits = true;
+    for (const std::string& d : docs) fits = fits && d.size() <= limit;
+    FUZZ_CHECK(ls.ok() == fits, "size limit " + std::to_string(limit) + " gave " + ls.ToString() +
+                                    " for " + Printable(text));
+    if (!ls.ok()) FUZZ_CHECK(ls.IsTooLarge(), "expected TooLarge, got " + ls.ToString());
+  } else {
+    FUZZ_CHECK(!ls.ok(), "an invalid input became valid under a size limit");
   }
 }
 
@@ -173,24 +185,7 @@ void CheckStream(const std::string& text, size_t max_depth, size_t limit) {
     }
   }
   // The same stream with a size limit: accepted iff every document fits.
-  if (limit != kUnlimited) {
-    DocumentBatch limited;
-    Status ls =
-        DocumentParser::ParseAll(text, Shape::kObjectStream,
-                                 {.max_document_bytes = limit, .max_depth = max_depth}, &limited);
-    for (size_t i = 0; i < limited.size(); ++i) {
-      FUZZ_CHECK(limited[i].size() <= limit, "a document over the limit of " +
-                                                 std::to_string(limit) +
-                                                 " bytes was emitted: " + Printable(limited[i]));
-    }
-    if (s.ok()) {
-      bool fits = true;
-      for (const std::string& d : docs) fits = fits && d.size() <= limit;
-      FUZZ_CHECK(ls.ok() == fits, "size limit " + std::to_string(limit) + " gave " + ls.ToString() +
-                                      " for " + Printable(text));
-      if (!ls.ok()) FUZZ_CHECK(ls.IsTooLarge(), "expected TooLarge, got " + ls.ToString());
-    }
-  }
+  CheckSizeLimit(text, Shape::kObjectStream, max_depth, limit, s, docs);
 }
 
 void CheckWhole(const std::string& text, Shape shape, size_t max_depth, size_t limit) {
@@ -200,25 +195,7 @@ void CheckWhole(const std::string& text, Shape shape, size_t max_depth, size_t l
       text, shape, {.max_document_bytes = kUnlimited, .max_depth = max_depth}, &batch, &saw_array);
   const std::vector<std::string> docs = Docs(batch);
   CheckReparses(docs, max_depth);
-  if (limit != kUnlimited) {
-    DocumentBatch limited;
-    Status ls = DocumentParser::ParseAll(
-        text, shape, {.max_document_bytes = limit, .max_depth = max_depth}, &limited);
-    for (size_t i = 0; i < limited.size(); ++i) {
-      FUZZ_CHECK(limited[i].size() <= limit, "a document over the limit of " +
-                                                 std::to_string(limit) +
-                                                 " bytes was emitted: " + Printable(limited[i]));
-    }
-    if (s.ok()) {
-      bool fits = true;
-      for (const std::string& d : docs) fits = fits && d.size() <= limit;
-      FUZZ_CHECK(ls.ok() == fits, "size limit " + std::to_string(limit) + " gave " + ls.ToString() +
-                                      " for " + Printable(text));
-      if (!ls.ok()) FUZZ_CHECK(ls.IsTooLarge(), "expected TooLarge, got " + ls.ToString());
-    } else {
-      FUZZ_CHECK(!ls.ok(), "an invalid input became valid under a size limit");
-    }
-  }
+  CheckSizeLimit(text, shape, max_depth, limit, s, docs);
 
   // nlohmann's verdict, with the shape and the depth limit applied.
   json v;

@@ -40,29 +40,41 @@ inline std::string Printable(std::string_view s) {
   return out;
 }
 
+// Follows a JSON text one byte at a time and says which bytes belong to a
+// string literal (its quotes included). Exact for valid JSON, where '"' opens
+// and closes strings and '\' escapes exactly one character inside them.
+class StringTracker {
+ public:
+  // Returns true if c is part of a string literal.
+  bool Feed(char c) {
+    if (!in_string_) {
+      in_string_ = c == '"';
+      return in_string_;
+    }
+    if (escaped_) {
+      escaped_ = false;
+    } else if (c == '\\') {
+      escaped_ = true;
+    } else if (c == '"') {
+      in_string_ = false;
+    }
+    return true;
+  }
+
+ private:
+  bool in_string_ = false;
+  bool escaped_ = false;
+};
+
+inline bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 // The reference minifier: drops JSON whitespace outside strings and keeps
-// every other byte. Exact for valid JSON (where '"' opens and closes strings
-// and '\' escapes exactly one character inside them).
+// every other byte.
 inline std::string Minify(std::string_view json) {
   std::string out;
-  bool in_string = false;
-  bool escaped = false;
+  StringTracker strings;
   for (char c : json) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      out.push_back(c);
-    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-      continue;
-    } else {
-      if (c == '"') in_string = true;
-      out.push_back(c);
-    }
+    if (strings.Feed(c) || !IsJsonSpace(c)) out.push_back(c);
   }
   return out;
 }
