@@ -163,6 +163,14 @@ FsResult<TopicMeta> Filesystem::CurrentTopic(const Node& node) const {
   return std::move(meta).value();
 }
 
+FsResult<TopicMeta> Filesystem::TopicOfDirectory(uint64_t parent, const char* root_refusal) const {
+  FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
+  if (!dir.ok()) return dir.status();
+  if ((*dir)->id.kind == NodeKind::kRoot) return Errno(EPERM, root_refusal);
+  if ((*dir)->id.kind != NodeKind::kTopic) return Errno(ENOTDIR, "not a directory");
+  return CurrentTopic(**dir);
+}
+
 FsResult<Record> Filesystem::CurrentRecord(const Node& doc) const {
   if (doc.stale()) return Stale(Describe(doc.id));
   Result<Record> record = backend_->Get(doc.id.topic, doc.id.location);
@@ -379,13 +387,8 @@ Errno Filesystem::RemoveDir(uint64_t parent, std::string_view name) {
 }
 
 Errno Filesystem::Unlink(uint64_t parent, std::string_view name) {
-  FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
-  if (!dir.ok()) return dir.status();
-  if ((*dir)->id.kind == NodeKind::kRoot) {
-    return Errno(EPERM, "the root holds only topics; remove them with rmdir or rm -r");
-  }
-  if ((*dir)->id.kind != NodeKind::kTopic) return Errno(ENOTDIR, "not a directory");
-  FsResult<TopicMeta> meta = CurrentTopic(**dir);
+  FsResult<TopicMeta> meta =
+      TopicOfDirectory(parent, "the root holds only topics; remove them with rmdir or rm -r");
   if (!meta.ok()) return meta.status();
   if (name == kFollowName) return Errno(EPERM, "the follow file cannot be removed");
   std::optional<ParsedDocumentName> parsed = ParseDocumentName(name);
@@ -598,14 +601,9 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
 
 FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int flags) {
   (void)flags;  // any access mode: an appender only ever appends
-  FsResult<std::shared_ptr<Node>> dir = FindNode(parent);
-  if (!dir.ok()) return dir.status();
-  if ((*dir)->id.kind == NodeKind::kRoot) {
-    return Errno(EPERM, "the root holds only topics; make one with mkdir");
-  }
-  if ((*dir)->id.kind != NodeKind::kTopic) return Errno(ENOTDIR, "not a directory");
   const uint64_t epoch = nodes_.epoch();
-  FsResult<TopicMeta> meta = CurrentTopic(**dir);
+  FsResult<TopicMeta> meta =
+      TopicOfDirectory(parent, "the root holds only topics; make one with mkdir");
   if (!meta.ok()) return meta.status();
   if (name == kFollowName) return Errno(EEXIST, "the follow file exists");
   // Every new name is an appender; its name is never visible (zero

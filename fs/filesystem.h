@@ -157,6 +157,10 @@ class Filesystem : public ChangeListener {
   // The topic named by a directory node, still the same incarnation;
   // ENOENT (gone) or ENOTDIR (not a topic).
   FsResult<TopicMeta> CurrentTopic(const Node& dir) const;
+  // For operations on names inside a topic directory: the topic of the
+  // directory `parent`; EPERM with `root_refusal` for the root, ENOTDIR for
+  // a file.
+  FsResult<TopicMeta> TopicOfDirectory(uint64_t parent, const char* root_refusal) const;
   // The record a document node names, if it still exists; ESTALE if not.
   FsResult<Record> CurrentRecord(const Node& doc) const;
   FsResult<Entry> LookupTopic(std::string_view name);
