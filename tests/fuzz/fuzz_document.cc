@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_support.h"
+#include "parse_config.h"
 #include "pdfs/document.h"
 
 namespace pdfs::fuzz {
@@ -39,9 +40,6 @@ namespace {
 
 using Shape = DocumentParser::Shape;
 using nlohmann::json;
-
-constexpr size_t kUnlimited = size_t{1} << 40;
-constexpr size_t kSmallLimits[8] = {kUnlimited, 1, 2, 3, 8, 16, 31, 64};
 
 size_t Depth(const json& v) {
   if (!v.is_structured()) return 0;
@@ -260,16 +258,12 @@ void CheckWhole(const std::string& text, Shape shape, size_t max_depth, size_t l
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pdfs::fuzz;
   if (size < 1) return 0;
-  const uint8_t config = data[0];
+  const ParseConfig config = DecodeParseConfig(data[0]);
   const std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
-  const auto shape = static_cast<Shape>(config & 3);
-  const size_t depth_bits = (config >> 2) & 7;
-  const size_t max_depth = depth_bits == 0 ? 512 : depth_bits;
-  const size_t limit = kSmallLimits[(config >> 5) & 7];
-  if (shape == Shape::kObjectStream) {
-    CheckStream(text, max_depth, limit);
+  if (config.shape == Shape::kObjectStream) {
+    CheckStream(text, config.max_depth, config.max_document_bytes);
   } else {
-    CheckWhole(text, shape, max_depth, limit);
+    CheckWhole(text, config.shape, config.max_depth, config.max_document_bytes);
   }
   return 0;
 }

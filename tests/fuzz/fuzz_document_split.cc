@@ -33,6 +33,7 @@
 #include "appender.h"
 #include "backend.h"
 #include "fuzz_support.h"
+#include "parse_config.h"
 #include "pdfs/document.h"
 
 namespace pdfs::fuzz {
@@ -40,8 +41,6 @@ namespace {
 
 using Shape = DocumentParser::Shape;
 
-constexpr size_t kUnlimited = size_t{1} << 40;
-constexpr size_t kSmallLimits[8] = {kUnlimited, 1, 2, 3, 8, 16, 31, 64};
 constexpr size_t kLargestPiece[8] = {1, 2, 3, 5, 8, 64, 4096, 0};  // 0: the whole text
 
 // Cuts `text` into pieces of 1..largest bytes (sizes from a tiny PRNG seeded
@@ -221,13 +220,12 @@ void CheckAppender(const std::vector<std::string_view>& pieces, size_t limit,
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pdfs::fuzz;
   if (size < 2) return 0;
-  const uint8_t config = data[0];
+  const ParseConfig config = DecodeParseConfig(data[0]);
   const std::string_view text(reinterpret_cast<const char*>(data + 2), size - 2);
-  const auto shape = static_cast<Shape>(config & 3);
-  const size_t depth_bits = (config >> 2) & 7;
+  const Shape shape = config.shape;
   pdfs::DocumentParser::Limits limits;
-  limits.max_depth = depth_bits == 0 ? 512 : depth_bits;
-  limits.max_document_bytes = kSmallLimits[(config >> 5) & 7];
+  limits.max_depth = config.max_depth;
+  limits.max_document_bytes = config.max_document_bytes;
 
   const std::vector<std::string_view> pieces = Cut(text, data[1]);
   const Outcome whole = Whole(text, shape, limits);
@@ -242,7 +240,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "cutting the input changed the outcome:\nwhole: " + Describe(whole) +
                  "\ncut:   " + Describe(cut));
   // The appender uses the default depth limit; compare with that.
-  if (shape == Shape::kObjectStream && depth_bits == 0) {
+  if (shape == Shape::kObjectStream && config.default_depth) {
     CheckAppender(pieces, limits.max_document_bytes, whole);
   }
   return 0;
