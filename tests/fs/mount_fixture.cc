@@ -120,6 +120,13 @@ std::string MountTestBase::Post(const std::string& topic, const std::string& bod
   return r->body;
 }
 
+void MountTestBase::Seed(const std::string& topic, int n) {
+  std::string body = "[";
+  for (int i = 0; i < n; ++i)
+    body += (i ? "," : "") + std::string("{\"n\":") + std::to_string(i) + "}";
+  Post(topic, body + "]");
+}
+
 std::string MountTestBase::Get(const std::string& path, int* status) {
   auto r = http_->Get(path.c_str());
   if (status != nullptr) *status = r ? r->status : -1;

@@ -79,6 +79,8 @@ class MountTestBase : public ::testing::Test {
   httplib::Client& http() { return *http_; }
   // POST one body to /stream/TOPIC; returns the response body ("" on error).
   std::string Post(const std::string& topic, const std::string& body);
+  // n documents {"n":i} in TOPIC, appended over HTTP in one batch.
+  void Seed(const std::string& topic, int n);
   // GET a path; the body ("" on error) and status.
   std::string Get(const std::string& path, int* status = nullptr);
 

@@ -1,7 +1,7 @@
-// Every claim of README.md ("Semantics" under "The mounted filesystem"), checked through POSIX calls on
-// a real mount served by the real `pdfs mount` program. Each test's comment
-// quotes the heading of the claim it checks. Scenarios are parameterised
-// over backends: the local engine now, a remote server later.
+// Every claim of README.md ("Semantics" under "The mounted filesystem"), checked through POSIX
+// calls on a real mount served by the real `pdfs mount` program. Each test's comment quotes the
+// heading of the claim it checks. Scenarios are parameterised over backends: the local engine now,
+// a remote server later.
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -28,13 +28,6 @@ void PrintTo(Backend, std::ostream* os) { *os << "local"; }
 
 class SemanticsTest : public MountTestBase, public ::testing::WithParamInterface<Backend> {
  protected:
-  // n documents {"n":i} in topic t, appended over HTTP in one batch.
-  void Seed(const std::string& topic, int n) {
-    std::string body = "[";
-    for (int i = 0; i < n; ++i)
-      body += (i ? "," : "") + std::string("{\"n\":") + std::to_string(i) + "}";
-    Post(topic, body + "]");
-  }
   json Meta(const std::string& topic) {
     int status = 0;
     std::string body = Get("/stream/" + topic, &status);

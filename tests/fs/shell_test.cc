@@ -27,12 +27,6 @@ class ShellTest : public MountTestBase {
     std::string body = Get("/stream/" + topic, &status);
     return status == 200 ? json::parse(body)[0]["count"].get<uint64_t>() : 0;
   }
-  void Seed(const std::string& topic, int n) {
-    std::string body = "[";
-    for (int i = 0; i < n; ++i)
-      body += (i ? "," : "") + std::string("{\"n\":") + std::to_string(i) + "}";
-    Post(topic, body + "]");
-  }
 };
 
 TEST_F(ShellTest, LsListsTopicsAndTheirDocuments) {
