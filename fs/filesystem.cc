@@ -457,6 +457,25 @@ bool AddDots(off_t offset, uint64_t self, DirectoryReplier& out) {
 
 }  // namespace
 
+template <typename MakeEntry>
+bool Filesystem::AddDirEntry(DirectoryReplier& out, bool plus, std::string_view name,
+                             off_t next_offset, NodeIdentity id, uint64_t epoch, mode_t type,
+                             MakeEntry make_entry) {
+  if (!plus) {
+    fuse_entry_param e{};
+    e.attr.st_ino = id.ino;
+    e.attr.st_mode = type;
+    return out.Add(name, e, next_offset);
+  }
+  // readdirplus hands the kernel a lookup reference: hold the node first,
+  // and let go again if the entry did not fit (the kernel never saw it).
+  const uint64_t ino = id.ino;
+  std::shared_ptr<Node> node = nodes_.Ref(std::move(id), epoch);
+  if (out.Add(name, make_entry(*node).param, next_offset)) return true;
+  nodes_.Forget(ino, 1);
+  return false;
+}
+
 Errno Filesystem::ReadRoot(off_t offset, bool plus, DirectoryReplier& out) {
   if (!AddDots(offset, kRootIno, out)) return Errno();
   const uint64_t epoch = nodes_.epoch();
@@ -465,19 +484,10 @@ Errno Filesystem::ReadRoot(off_t offset, bool plus, DirectoryReplier& out) {
             [](const TopicMeta& a, const TopicMeta& b) { return a.id < b.id; });
   for (const TopicMeta& meta : topics) {
     if (OffsetAfterTopic(meta.id) <= offset || !FitsInIno(meta.id)) continue;
-    const uint64_t ino = MakeIno(NodeKind::kTopic, meta.id);
-    if (plus) {
-      std::shared_ptr<Node> node =
-          nodes_.Ref(NodeIdentity{NodeKind::kTopic, ino, meta.topic, meta.id}, epoch);
-      if (!out.Add(meta.topic, TopicEntry(*node, meta).param, OffsetAfterTopic(meta.id))) {
-        nodes_.Forget(ino, 1);  // did not fit: the kernel never saw it
-        break;
-      }
-    } else {
-      fuse_entry_param e{};
-      e.attr.st_ino = ino;
-      e.attr.st_mode = S_IFDIR;
-      if (!out.Add(meta.topic, e, OffsetAfterTopic(meta.id))) break;
+    NodeIdentity id{NodeKind::kTopic, MakeIno(NodeKind::kTopic, meta.id), meta.topic, meta.id};
+    if (!AddDirEntry(out, plus, meta.topic, OffsetAfterTopic(meta.id), std::move(id), epoch,
+                     S_IFDIR, [&](const Node& node) { return TopicEntry(node, meta); })) {
+      break;
     }
   }
   return Errno();
@@ -499,22 +509,14 @@ Errno Filesystem::ReadTopic(const Node& dir, off_t offset, bool plus, DirectoryR
   }
   while (const Record* r = (*reader)->Next()) {
     if (!FitsInIno(r->serial)) continue;
-    const std::string name = DocumentName(r->location);
-    const uint64_t ino = MakeIno(NodeKind::kDocument, r->serial);
-    if (plus) {
-      std::shared_ptr<Node> node =
-          nodes_.Ref(NodeIdentity{NodeKind::kDocument, ino, meta->topic, meta->id, r->location,
-                                  r->serial, r->data.size(), r->append_time_ms},
-                     epoch);
-      if (!out.Add(name, DocumentEntry(*node, true).param, OffsetAfterDocument(r->location))) {
-        nodes_.Forget(ino, 1);  // did not fit: the kernel never saw it
-        break;
-      }
-    } else {
-      fuse_entry_param e{};
-      e.attr.st_ino = ino;
-      e.attr.st_mode = S_IFREG;
-      if (!out.Add(name, e, OffsetAfterDocument(r->location))) break;
+    NodeIdentity id{NodeKind::kDocument, MakeIno(NodeKind::kDocument, r->serial),
+                    meta->topic,         meta->id,
+                    r->location,         r->serial,
+                    r->data.size(),      r->append_time_ms};
+    if (!AddDirEntry(out, plus, DocumentName(r->location), OffsetAfterDocument(r->location),
+                     std::move(id), epoch, S_IFREG,
+                     [this](const Node& node) { return DocumentEntry(node, true); })) {
+      break;
     }
     added = true;
   }

@@ -178,6 +178,12 @@ class Filesystem : public ChangeListener {
 
   Errno ReadRoot(off_t offset, bool plus, DirectoryReplier& out);
   Errno ReadTopic(const Node& dir, off_t offset, bool plus, DirectoryReplier& out);
+  // Adds one name to a listing: with readdirplus the node of `id` is held
+  // and described by make_entry(node); false, holding nothing, if the reply
+  // is full.
+  template <typename MakeEntry>
+  bool AddDirEntry(DirectoryReplier& out, bool plus, std::string_view name, off_t next_offset,
+                   NodeIdentity id, uint64_t epoch, mode_t type, MakeEntry make_entry);
 
   // Fixed after construction.
   Backend* const backend_;
