@@ -291,8 +291,13 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   for (size_t left = keep_alive_max_count_; left > 0; --left) {
     if (!stream.WaitForRequest(std::chrono::seconds(keep_alive_timeout_sec_), svr_sock_)) break;
     bool connection_closed = false;
-    ret = process_request(stream, left == 1, connection_closed,
-                          [&stream](httplib::Request& req) { stream.BeginBody(req); });
+    ret = process_request(stream, left == 1, connection_closed, [&stream](httplib::Request& req) {
+      // pdfs serves no byte ranges (its ranges are locations in the path),
+      // but httplib would cut every response, errors and JSON answers
+      // included, to a Range header: ignore it, as RFC 9110 allows.
+      req.ranges.clear();
+      stream.BeginBody(req);
+    });
     if (!ret || connection_closed || stream.FramingLost()) break;
   }
   tls_stream = nullptr;

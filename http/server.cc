@@ -62,7 +62,7 @@ std::string BindError(const std::string& host, int port) {
 }
 
 // Fills the body of every error response that a handler left empty
-// (httplib's own 400/404/413/414), in the same {"error": ...} shape.
+// (httplib's own 400/404/413/414/416), in the same {"error": ...} shape.
 httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib::Request& req,
                                                httplib::Response& res) {
   if (GuardedServer::NoteErrorResponse() && !res.has_header("Connection")) {
@@ -98,6 +98,11 @@ httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib:
       break;
     case 414:
       WriteError(res, 414, "the request URI is too long");
+      break;
+    case 416:  // httplib's, before routing: a Range header it cannot parse
+      WriteError(res, 416,
+                 "the Range header is malformed; pdfs serves no byte ranges, so leave it out "
+                 "(ranges of documents are locations in the path)");
       break;
     case 400:
       if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
