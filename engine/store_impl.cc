@@ -487,6 +487,16 @@ void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
     Pending& p = pending_for(x->topic);
     // Removals act on what is stored: put this group's documents there first.
     if (x->op != Writer::Op::kAppend) flush_chunk(p);
+    // Judged against this group's state so far, so two conditional writers
+    // in one group see each other as if committed one after the other. A
+    // missing topic is empty to an append; a removal reports it NotFound.
+    const uint64_t next = p.exists ? p.meta.count : 0;
+    if (x->expected_next.has_value() && *x->expected_next != next &&
+        (p.exists || x->op == Writer::Op::kAppend)) {
+      x->status = Status::Conflict(Quote(x->topic) + "'s next location is " + std::to_string(next) +
+                                   ", not " + std::to_string(*x->expected_next) + " as expected");
+      continue;
+    }
     switch (x->op) {
       case Writer::Op::kCreate:
         if (p.exists) {
@@ -740,7 +750,9 @@ Status StoreImpl::DeleteTopic(std::string_view topic) {
   return Commit(w);
 }
 
-Result<Store::AppendResult> StoreImpl::Append(std::string_view topic, const DocumentBatch& docs) {
+Result<Store::AppendResult> StoreImpl::AppendChecked(std::string_view topic,
+                                                     const DocumentBatch& docs,
+                                                     std::optional<uint64_t> expected_next) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
   if (docs.empty()) return Status::InvalidArgument("an append needs at least one document");
   for (size_t i = 0; i < docs.size(); ++i) {
@@ -752,8 +764,19 @@ Result<Store::AppendResult> StoreImpl::Append(std::string_view topic, const Docu
   }
   auto w = std::make_shared<Writer>(Writer::Op::kAppend, topic);
   w->docs = &docs;
+  w->expected_next = expected_next;
   if (Status s = Commit(w); !s.ok()) return s;
   return AppendResult{w->first_location, std::move(w->meta)};
+}
+
+Result<Store::AppendResult> StoreImpl::Append(std::string_view topic, const DocumentBatch& docs) {
+  return AppendChecked(topic, docs, std::nullopt);
+}
+
+Result<Store::AppendResult> StoreImpl::AppendIfNext(std::string_view topic,
+                                                    const DocumentBatch& docs,
+                                                    uint64_t expected_next) {
+  return AppendChecked(topic, docs, expected_next);
 }
 
 Result<Record> StoreImpl::Get(std::string_view topic, uint64_t location) {
@@ -807,12 +830,23 @@ Result<std::unique_ptr<RangeReader>> StoreImpl::Read(std::string_view topic, uin
       new RangeReaderImpl(db_.get(), docs_cf_, snapshot, meta.id, begin, end));
 }
 
-Result<TopicMeta> StoreImpl::Truncate(std::string_view topic, uint64_t location) {
+Result<TopicMeta> StoreImpl::TruncateChecked(std::string_view topic, uint64_t location,
+                                             std::optional<uint64_t> expected_next) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
   auto w = std::make_shared<Writer>(Writer::Op::kTruncate, topic);
   w->location = location;
+  w->expected_next = expected_next;
   if (Status s = Commit(w); !s.ok()) return s;
   return std::move(w->meta);
+}
+
+Result<TopicMeta> StoreImpl::Truncate(std::string_view topic, uint64_t location) {
+  return TruncateChecked(topic, location, std::nullopt);
+}
+
+Result<TopicMeta> StoreImpl::TruncateIfNext(std::string_view topic, uint64_t location,
+                                            uint64_t expected_next) {
+  return TruncateChecked(topic, location, expected_next);
 }
 
 Result<TopicMeta> StoreImpl::TrimFront(std::string_view topic, uint64_t location) {

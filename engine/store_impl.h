@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,14 @@ class StoreImpl : public Store {
   Result<TopicMeta> Stat(std::string_view topic) override;
   Status DeleteTopic(std::string_view topic) override;
   Result<AppendResult> Append(std::string_view topic, const DocumentBatch& docs) override;
+  Result<AppendResult> AppendIfNext(std::string_view topic, const DocumentBatch& docs,
+                                    uint64_t expected_next) override;
   Result<Record> Get(std::string_view topic, uint64_t location) override;
   Result<std::unique_ptr<RangeReader>> Read(std::string_view topic, uint64_t begin,
                                             uint64_t end) override;
   Result<TopicMeta> Truncate(std::string_view topic, uint64_t location) override;
+  Result<TopicMeta> TruncateIfNext(std::string_view topic, uint64_t location,
+                                   uint64_t expected_next) override;
   Result<TopicMeta> TrimFront(std::string_view topic, uint64_t location) override;
   Result<uint64_t> FindLocationAtTime(std::string_view topic, int64_t time_ms) override;
   Result<TopicMeta> WaitForLocation(std::string_view topic, uint64_t location,
@@ -66,6 +71,9 @@ class StoreImpl : public Store {
     std::string_view topic;
     const DocumentBatch* docs = nullptr;  // kAppend
     uint64_t location = 0;                // kTruncate, kTrim
+    // kAppend, kTruncate: commit only if the topic's count is this, else
+    // Conflict.
+    std::optional<uint64_t> expected_next;
     // Results, written by the leader that commits this writer before Tell();
     // read by the waiter after Await() (wake_mu orders them).
     Status status;
@@ -95,6 +103,12 @@ class StoreImpl : public Store {
   };
 
   StoreImpl(const Options& options, std::string dir, DirLock lock);
+
+  // Append and Truncate, with an optional expected next location.
+  Result<AppendResult> AppendChecked(std::string_view topic, const DocumentBatch& docs,
+                                     std::optional<uint64_t> expected_next);
+  Result<TopicMeta> TruncateChecked(std::string_view topic, uint64_t location,
+                                    std::optional<uint64_t> expected_next);
 
   Status OpenDb();
   Status LoadTopics();

@@ -196,6 +196,68 @@ TEST_F(StoreTest, TruncateToZeroEmptiesTheTopicButKeepsIt) {
   EXPECT_EQ(AppendOne("t", "{}"), 0u);
 }
 
+TEST_F(StoreTest, AConditionalAppendLandsOnlyAtTheExpectedLocation) {
+  // A missing topic is empty: expecting 0 creates it.
+  auto first = store_->AppendIfNext("t", Batch({NumberedDoc(0), NumberedDoc(1)}), 0);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->first_location, 0u);
+  auto stale = store_->AppendIfNext("t", Batch({NumberedDoc(9)}), 1);
+  ASSERT_EQ(stale.status().code(), Status::Code::kConflict);
+  EXPECT_NE(stale.status().message().find("next location is 2, not 1"), std::string::npos)
+      << stale.status().message();
+  EXPECT_EQ(store_->Stat("t")->count, 2u);
+  auto ahead = store_->AppendIfNext("new", Batch({NumberedDoc(0)}), 5);
+  EXPECT_EQ(ahead.status().code(), Status::Code::kConflict);
+  EXPECT_TRUE(store_->Stat("new").status().IsNotFound()) << "a refused append creates nothing";
+  auto next = store_->AppendIfNext("t", Batch({NumberedDoc(2)}), 2);
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->first_location, 2u);
+  EXPECT_EQ(ReadAll("t"),
+            (std::vector<std::string>{NumberedDoc(0), NumberedDoc(1), NumberedDoc(2)}));
+}
+
+TEST_F(StoreTest, AConditionalTruncateCutsOnlyIfNothingWasAppendedMeanwhile) {
+  for (int i = 0; i < 3; ++i) AppendOne("t", NumberedDoc(i));
+  // Removing exactly the last document (2) while the topic still ends there.
+  AppendOne("t", NumberedDoc(3));
+  auto lost = store_->TruncateIfNext("t", 2, 3);
+  ASSERT_EQ(lost.status().code(), Status::Code::kConflict);
+  EXPECT_EQ(ReadAll("t").size(), 4u) << "a conflicting cut removes nothing";
+  auto cut = store_->TruncateIfNext("t", 3, 4);
+  ASSERT_TRUE(cut.ok()) << cut.status().ToString();
+  EXPECT_EQ(cut->count, 3u);
+  EXPECT_TRUE(store_->TruncateIfNext("nope", 0, 1).status().IsNotFound());
+}
+
+TEST_F(StoreTest, OfRacingConditionalAppendersExactlyOneWinsEachLocation) {
+  constexpr int kThreads = 6, kLocations = 200;
+  std::atomic<int> wins{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (uint64_t want = 0; want < kLocations;) {
+        auto r = store_->AppendIfNext("race", Batch({NumberedDoc(t)}), want);
+        if (r.ok()) {
+          ++wins;
+          ++want;
+        } else {
+          ASSERT_EQ(r.status().code(), Status::Code::kConflict) << r.status().ToString();
+          // Lost: learn where the stream is now and try there.
+          want = store_->Stat("race")->count;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  auto meta = store_->Stat("race");
+  ASSERT_TRUE(meta.ok());
+  // Every success took a distinct location: the count is exactly the wins,
+  // never more (a double win) and the stream has no gap.
+  EXPECT_EQ(meta->count, static_cast<uint64_t>(wins.load()));
+  EXPECT_GE(meta->count, static_cast<uint64_t>(kLocations));
+  EXPECT_EQ(ReadAll("race").size(), meta->count);
+}
+
 TEST_F(StoreTest, TrimFrontKeepsLocationsAndSize) {
   for (int i = 0; i < 10; ++i) AppendOne("t", NumberedDoc(i));
   auto meta = store_->TrimFront("t", 4);
@@ -265,8 +327,8 @@ TEST_F(StoreTest, WaitForLocationReturnsWhenAnotherThreadAppends) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     AppendOne("t", R"({"late":1})");
   });
-  auto meta = store_->WaitForLocation("t", 1, std::chrono::steady_clock::now() +
-                                                  std::chrono::seconds(30));
+  auto meta =
+      store_->WaitForLocation("t", 1, std::chrono::steady_clock::now() + std::chrono::seconds(30));
   appender.join();
   ASSERT_TRUE(meta.ok());
   EXPECT_EQ(meta->count, 2u);
@@ -274,13 +336,12 @@ TEST_F(StoreTest, WaitForLocationReturnsWhenAnotherThreadAppends) {
 
 TEST_F(StoreTest, WaitForLocationTimesOutWithTheCurrentCount) {
   AppendOne("t", "{}");
-  auto meta = store_->WaitForLocation("t", 1, std::chrono::steady_clock::now() +
-                                                  std::chrono::milliseconds(30));
+  auto meta = store_->WaitForLocation(
+      "t", 1, std::chrono::steady_clock::now() + std::chrono::milliseconds(30));
   ASSERT_TRUE(meta.ok());
   EXPECT_EQ(meta->count, 1u);
-  EXPECT_TRUE(store_->WaitForLocation("nope", 0, std::chrono::steady_clock::now())
-                  .status()
-                  .IsNotFound());
+  EXPECT_TRUE(
+      store_->WaitForLocation("nope", 0, std::chrono::steady_clock::now()).status().IsNotFound());
 }
 
 TEST_F(StoreTest, WaitForLocationEndsWhenTheTopicIsDeletedOrTheStoreShutsDown) {
@@ -363,7 +424,8 @@ TEST_F(StoreTest, EverythingSurvivesAReopenAndCountersContinue) {
   EXPECT_EQ(meta->size, 3u * NumberedDoc(0).size());
   EXPECT_EQ(meta->id, id_before);
   EXPECT_TRUE(store_->Stat("b").status().IsNotFound());
-  EXPECT_EQ(ReadAll("a"), (std::vector<std::string>{NumberedDoc(0), NumberedDoc(1), NumberedDoc(2)}));
+  EXPECT_EQ(ReadAll("a"),
+            (std::vector<std::string>{NumberedDoc(0), NumberedDoc(1), NumberedDoc(2)}));
   EXPECT_EQ(AppendOne("a", "{}"), 3u);
   EXPECT_GT(store_->Get("a", 3)->serial, serial_before);
   AppendOne("c", "{}");

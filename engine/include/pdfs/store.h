@@ -135,6 +135,14 @@ class Store {
   // disk is full (nothing is stored; appends work again once space is freed).
   virtual Result<AppendResult> Append(std::string_view topic, const DocumentBatch& docs) = 0;
 
+  // As Append, but only if the topic's next location (its count; 0 for a
+  // topic that does not exist yet) is `expected_next` when the append
+  // commits: then the documents get exactly [expected_next, expected_next +
+  // n). Otherwise Conflict, and nothing is stored. Of concurrent appenders
+  // that expect the same location, exactly one wins.
+  virtual Result<AppendResult> AppendIfNext(std::string_view topic, const DocumentBatch& docs,
+                                            uint64_t expected_next) = 0;
+
   // The record at `location`. NotFound if the topic does not exist or the
   // location is not stored (past the end, or trimmed).
   virtual Result<Record> Get(std::string_view topic, uint64_t location) = 0;
@@ -149,6 +157,14 @@ class Store {
   // At or past the end: no change. Returns the metadata after the change.
   // NotFound if the topic does not exist.
   virtual Result<TopicMeta> Truncate(std::string_view topic, uint64_t location) = 0;
+
+  // As Truncate, but only if the topic's next location is `expected_next`
+  // when the cut commits; otherwise Conflict, and nothing changes. Removing
+  // exactly the last document L is TruncateIfNext(topic, L, L + 1): an
+  // append that commits first makes it a Conflict instead of cutting the
+  // newer document too.
+  virtual Result<TopicMeta> TruncateIfNext(std::string_view topic, uint64_t location,
+                                           uint64_t expected_next) = 0;
 
   // Retention: removes every location below `location` (clamped to count);
   // every remaining document keeps its location and `first` becomes
