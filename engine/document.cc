@@ -11,6 +11,15 @@
 //               every stored document is also valid for strict parsers)
 //   number   := '-'? ( '0' | [1-9][0-9]* ) ( '.' [0-9]+ )? ( [eE] [+-]? [0-9]+ )?
 //   ws       := ( ' ' | '\t' | '\n' | '\r' )*
+// and for a whole input, by Shape:
+//   kOneObject       ws object ws
+//   kArrayOfObjects  ws '[' ws object ( ws ',' ws object )* ws ']' ws
+//   kObjectOrArray   either of the two
+//   kObjectStream    ( ws bom? ws ( object | '[' ws ( object ( ws ',' ws object )* )? ws ']' ) )*
+//   ws
+//                    where bom is EF BB BF, the UTF-8 byte order mark RFC 8259
+//                    lets a parser ignore; a stream is what a file written into
+//                    the mount holds, and concatenated files may each start with one
 // Duplicate keys are accepted and kept as sent (RFC 8259 leaves them to the
 // receiver; pdfs stores bytes, it does not interpret them).
 #include "pdfs/document.h"
@@ -45,7 +54,8 @@ enum Mode : uint8_t {
 
 // Where outside any document the scanner is (State::top).
 enum Top : uint8_t {
-  kTopStart,       // before the top-level value (or between objects of a stream)
+  kTopStart,       // before the top-level value (or between values of a stream)
+  kTopBom,         // inside a byte order mark (kObjectStream); bom_matched says how far
   kTopArrayFirst,  // after the outer '['
   kTopArrayNext,   // after ',' in the outer array
   kTopArrayAfter,  // after an element of the outer array
@@ -55,6 +65,9 @@ enum Top : uint8_t {
 
 constexpr uint8_t kObject = 1;
 constexpr uint8_t kArray = 2;
+
+// The UTF-8 encoding of U+FEFF.
+constexpr unsigned char kBom[3] = {0xEF, 0xBB, 0xBF};
 
 bool IsSpace(unsigned char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -84,8 +97,16 @@ DocumentParser::DocumentParser(Shape shape, Limits limits) : shape_(shape), limi
 
 bool DocumentParser::has_pending() const { return st_.top == kInDocument; }
 
+bool DocumentParser::inside_value() const {
+  return st_.top == kInDocument || st_.top == kTopBom || st_.in_array;
+}
+
 Status DocumentParser::Error(std::string what) const {
   return Status::InvalidArgument("invalid JSON at byte " + std::to_string(pos_) + ": " + what);
+}
+
+uint8_t DocumentParser::AfterTopLevelValue() const {
+  return shape_ == Shape::kObjectStream ? kTopStart : kTopDone;
 }
 
 Status DocumentParser::BeginDocument() {
@@ -118,18 +139,7 @@ Status DocumentParser::CloseContainer(char c, DocumentBatch* out) {
   out->ends_.push_back(out->data_.size());
   doc_.clear();
   ++st_.documents;
-  switch (shape_) {
-    case Shape::kObjectStream:
-      st_.top = kTopStart;
-      break;
-    case Shape::kOneObject:
-      st_.top = kTopDone;
-      break;
-    case Shape::kArrayOfObjects:
-    case Shape::kObjectOrArray:
-      st_.top = saw_array_ ? kTopArrayAfter : kTopDone;
-      break;
-  }
+  st_.top = st_.in_array ? uint8_t{kTopArrayAfter} : AfterTopLevelValue();
   return Status::Ok();
 }
 
@@ -146,7 +156,7 @@ Status DocumentParser::Step(const char* begin, const char* end, const char** sto
     const unsigned char c = static_cast<unsigned char>(*p);
 
     if (st_.top != kInDocument) {
-      if (IsSpace(c)) {
+      if (IsSpace(c) && st_.top != kTopBom) {
         ++p;
         continue;
       }
@@ -154,21 +164,41 @@ Status DocumentParser::Step(const char* begin, const char* end, const char** sto
         case kTopStart:
           if (c == '{' && shape_ != Shape::kArrayOfObjects) {
             if (Status s = BeginDocument(); !s.ok()) return s;
-          } else if (c == '[' &&
-                     (shape_ == Shape::kArrayOfObjects || shape_ == Shape::kObjectOrArray)) {
+          } else if (c == '[' && shape_ != Shape::kOneObject) {
             saw_array_ = true;
+            st_.in_array = 1;
             st_.top = kTopArrayFirst;
+          } else if (c == kBom[0] && shape_ == Shape::kObjectStream) {
+            st_.top = kTopBom;
+            st_.bom_matched = 1;
           } else {
             return Error(std::string(shape_ == Shape::kArrayOfObjects
                                          ? "expected '[' to start an array of documents"
-                                     : shape_ == Shape::kObjectOrArray
-                                         ? "expected a JSON object or an array of objects"
-                                         : "a document must be a JSON object starting with '{'") +
+                                     : shape_ == Shape::kOneObject
+                                         ? "a document must be a JSON object starting with '{'"
+                                         : "expected a JSON object or an array of objects") +
                          ", found " + Describe(c));
           }
           break;
+        case kTopBom:
+          if (c != kBom[st_.bom_matched]) {
+            return Error(
+                "expected a JSON object or an array of objects, found an incomplete "
+                "byte order mark");
+          }
+          if (++st_.bom_matched == sizeof(kBom)) st_.top = kTopStart;
+          break;
         case kTopArrayFirst:
-          if (c == ']') return Error("the array is empty; send at least one document");
+          if (c == ']') {
+            // A file may hold an empty array: it appends nothing. A request
+            // (the other shapes) must carry at least one document.
+            if (shape_ != Shape::kObjectStream) {
+              return Error("the array is empty; send at least one document");
+            }
+            st_.in_array = 0;
+            st_.top = kTopStart;
+            break;
+          }
           [[fallthrough]];
         case kTopArrayNext:
           if (c != '{') {
@@ -181,7 +211,8 @@ Status DocumentParser::Step(const char* begin, const char* end, const char** sto
           if (c == ',') {
             st_.top = kTopArrayNext;
           } else if (c == ']') {
-            st_.top = kTopDone;
+            st_.in_array = 0;
+            st_.top = AfterTopLevelValue();
           } else {
             return Error("expected ',' or ']' after an element of the array, found " + Describe(c));
           }
@@ -467,7 +498,10 @@ Status DocumentParser::Finish() {
       return Status::InvalidArgument(
           "the input is empty; send a JSON object" +
           std::string(shape_ == Shape::kOneObject ? "" : " or a non-empty array of objects"));
+    case kTopBom:
+      return Error("the input ends inside a byte order mark");
     case kTopArrayFirst:
+      if (shape_ == Shape::kObjectStream) return Error("the input ends inside the array");
       return Error("the array is empty; send at least one document");
     case kTopArrayNext:
     case kTopArrayAfter:

@@ -44,9 +44,9 @@ TEST(DocumentParserTest, KeepsUtf8BytesAndDuplicateKeysAsSent) {
 
 TEST(DocumentParserTest, AcceptsEveryNumberForm) {
   std::string doc;
-  ASSERT_TRUE(ParseOne(R"({"a":[0,-0,12,-3.25,1e5,1E-5,0.5e+10,123456789012345678901234567890]})",
-                       &doc)
-                  .ok());
+  ASSERT_TRUE(
+      ParseOne(R"({"a":[0,-0,12,-3.25,1e5,1E-5,0.5e+10,123456789012345678901234567890]})", &doc)
+          .ok());
   EXPECT_EQ(doc, R"({"a":[0,-0,12,-3.25,1e5,1E-5,0.5e+10,123456789012345678901234567890]})");
 }
 
@@ -81,8 +81,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"{\"a\":\"\\ud800\\u0041\"}", "unpaired"},
                       BadCase{"{\"a\":\"\\udc00\"}", "low surrogate"},
                       BadCase{"{\"a\":\"\x01\"}", "control character"},
-                      BadCase{"{\"a\":\"\xC0\xAF\"}", "UTF-8"},      // overlong
-                      BadCase{"{\"a\":\"\xED\xA0\x80\"}", "UTF-8"},  // encoded surrogate
+                      BadCase{"{\"a\":\"\xC0\xAF\"}", "UTF-8"},          // overlong
+                      BadCase{"{\"a\":\"\xED\xA0\x80\"}", "UTF-8"},      // encoded surrogate
                       BadCase{"{\"a\":\"\xF4\x90\x80\x80\"}", "UTF-8"},  // > U+10FFFF
                       BadCase{"{\"a\":\"\xC3\"}", "UTF-8"},              // truncated sequence
                       BadCase{"{\"a\":\"\xFF\"}", "UTF-8"}, BadCase{"{\"a\":1]", "']'"},
@@ -95,9 +95,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(DocumentParserTest, RejectsNestingDeeperThanTheLimit) {
   std::string deep = "{\"a\":" + std::string(600, '[') + std::string(600, ']') + "}";
   DocumentBatch batch;
-  Status s = DocumentParser::ParseAll(deep, Shape::kOneObject, {.max_document_bytes = 1 << 20,
-                                                                .max_depth = 512},
-                                      &batch);
+  Status s = DocumentParser::ParseAll(deep, Shape::kOneObject,
+                                      {.max_document_bytes = 1 << 20, .max_depth = 512}, &batch);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("nested deeper than 512"), std::string::npos) << s.message();
   std::string ok = "{\"a\":" + std::string(500, '[') + std::string(500, ']') + "}";
@@ -139,7 +138,8 @@ TEST(DocumentParserTest, ObjectOrArrayAcceptsASingleObject) {
 
 TEST(DocumentParserTest, ArrayRejectsEmptyNonObjectElementsAndTrailingData) {
   DocumentBatch batch;
-  EXPECT_TRUE(DocumentParser::ParseAll("[]", Shape::kObjectOrArray, {}, &batch).IsInvalidArgument());
+  EXPECT_TRUE(
+      DocumentParser::ParseAll("[]", Shape::kObjectOrArray, {}, &batch).IsInvalidArgument());
   EXPECT_TRUE(
       DocumentParser::ParseAll("[{},1]", Shape::kObjectOrArray, {}, &batch).IsInvalidArgument());
   EXPECT_TRUE(
@@ -205,6 +205,80 @@ TEST(DocumentParserTest, StreamFinishFailsOnAnIncompleteObjectAndAcceptsEmptyInp
   DocumentParser empty(Shape::kObjectStream, {});
   ASSERT_TRUE(empty.Feed(" \n", &batch).status.ok());
   EXPECT_TRUE(empty.Finish().ok());
+}
+
+// Issue 20: a file written into the mount may hold arrays of objects (as an
+// HTTP POST may), and may start with a UTF-8 byte order mark.
+TEST(DocumentParserTest, StreamAppendsTheElementsOfArraysBetweenObjects) {
+  const std::string input = "[{\"a\":1}, {\"b\":2}]\n{\"c\":3} [ ] [{\"d\":[4]}]\n";
+  const std::vector<std::string> want = {R"({"a":1})", R"({"b":2})", R"({"c":3})", R"({"d":[4]})"};
+  for (size_t k = 1; k <= input.size(); ++k) {
+    DocumentParser parser(Shape::kObjectStream, {});
+    DocumentBatch batch;
+    for (size_t i = 0; i < input.size(); i += k) {
+      auto r = parser.Feed(std::string_view(input).substr(i, k), &batch);
+      ASSERT_TRUE(r.status.ok()) << "k=" << k << " i=" << i << ": " << r.status.ToString();
+    }
+    EXPECT_FALSE(parser.inside_value());
+    ASSERT_TRUE(parser.Finish().ok());
+    EXPECT_EQ(Docs(batch), want) << "k=" << k;
+  }
+}
+
+TEST(DocumentParserTest, StreamArraysHoldOnlyObjectsAndMustBeClosed) {
+  DocumentParser parser(Shape::kObjectStream, {});
+  DocumentBatch batch;
+  auto r = parser.Feed("[{\"a\":1},{\"b\":2},3]", &batch);
+  EXPECT_TRUE(r.status.IsInvalidArgument());
+  EXPECT_EQ(r.consumed, 16u) << "up to the end of the last complete element";
+  EXPECT_EQ(Docs(batch), (std::vector<std::string>{R"({"a":1})", R"({"b":2})"}));
+  EXPECT_FALSE(parser.has_pending()) << "no document is pending between elements";
+  EXPECT_TRUE(parser.inside_value()) << "but the array is open";
+  EXPECT_TRUE(parser.Finish().IsInvalidArgument());
+
+  DocumentParser open(Shape::kObjectStream, {});
+  ASSERT_TRUE(open.Feed("[{}", &batch).status.ok());
+  Status s = open.Finish();
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("ends inside the array"), std::string::npos) << s.ToString();
+}
+
+TEST(DocumentParserTest, StreamSkipsAByteOrderMarkBeforeEachValue) {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string input = bom + "{\"a\":1}\n" + bom + "[{\"b\":2}]" + bom + " \n";
+  for (size_t k = 1; k <= input.size(); ++k) {
+    DocumentParser parser(Shape::kObjectStream, {});
+    DocumentBatch batch;
+    for (size_t i = 0; i < input.size(); i += k) {
+      ASSERT_TRUE(parser.Feed(std::string_view(input).substr(i, k), &batch).status.ok()) << k;
+    }
+    ASSERT_TRUE(parser.Finish().ok());
+    EXPECT_EQ(Docs(batch), (std::vector<std::string>{R"({"a":1})", R"({"b":2})"})) << k;
+  }
+  // Only a whole mark, and never inside a value.
+  DocumentBatch batch;
+  EXPECT_TRUE(
+      DocumentParser::ParseAll("\xEF\xBB{}", Shape::kObjectStream, {}, &batch).IsInvalidArgument());
+  EXPECT_TRUE(DocumentParser::ParseAll("\xEF\xBB", Shape::kObjectStream, {}, &batch)
+                  .message()
+                  .find("byte order mark") != std::string::npos);
+  EXPECT_TRUE(DocumentParser::ParseAll("[" + bom + "{}]", Shape::kObjectStream, {}, &batch)
+                  .IsInvalidArgument());
+  DocumentParser partial(Shape::kObjectStream, {});
+  ASSERT_TRUE(partial.Feed("\xEF", &batch).status.ok());
+  EXPECT_TRUE(partial.inside_value()) << "a mark cut short is incomplete, like an object";
+}
+
+TEST(DocumentParserTest, RequestShapesStillRefuseAByteOrderMarkAndAnEmptyArray) {
+  // What HTTP accepts does not change: a body is one JSON text, without a mark.
+  DocumentBatch batch;
+  for (Shape shape : {Shape::kOneObject, Shape::kArrayOfObjects, Shape::kObjectOrArray}) {
+    EXPECT_TRUE(DocumentParser::ParseAll("\xEF\xBB\xBF{}", shape, {}, &batch).IsInvalidArgument());
+  }
+  EXPECT_TRUE(
+      DocumentParser::ParseAll("[]", Shape::kArrayOfObjects, {}, &batch).IsInvalidArgument());
+  EXPECT_TRUE(
+      DocumentParser::ParseAll("{} {}", Shape::kObjectOrArray, {}, &batch).IsInvalidArgument());
 }
 
 }  // namespace

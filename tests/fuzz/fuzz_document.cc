@@ -14,10 +14,11 @@
 //    limit) iff nlohmann accepts it, the top-level value has the shape, and
 //    no document nests deeper than max_depth. Accepted differences (see
 //    README.md): nlohmann skips a UTF-8 byte order mark before a value, we
-//    refuse it; nlohmann stops at a NUL byte as if the input ended there, we
-//    refuse the NUL; nlohmann has no depth limit, ours is max_depth;
-//    nlohmann refuses numbers beyond the range of a double (RFC 8259 allows
-//    them; pdfs keeps number text as sent), so such inputs are not compared;
+//    refuse it in a request (an object stream, a file written into the mount,
+//    skips it, and the stream reference does too); nlohmann stops at a NUL byte as if the input
+//    ended there, we refuse the NUL; nlohmann has no depth limit, ours is max_depth; nlohmann
+//    refuses numbers beyond the range of a double (RFC 8259 allows them; pdfs keeps number text as
+//    sent), so such inputs are not compared;
 //  - every document is the reference minification of its text, equal to what
 //    nlohmann parsed, and re-parses alone as exactly itself (minification is
 //    idempotent);
@@ -93,26 +94,31 @@ void CheckReparses(const std::vector<std::string>& docs, size_t max_depth) {
   }
 }
 
-// The reference for an object stream: skip JSON whitespace, find where the
-// object that starts there ends by bracket matching (strings respected), and
-// have nlohmann parse exactly those bytes strictly. For valid input the
-// first point where the nesting returns to zero is the object's end, so this
-// is exact: the texts of the documents before the first error, and whether
-// there was one.
+// The reference for an object stream: skip JSON whitespace and byte order
+// marks, then for an object find where it ends by bracket matching (strings
+// respected) and have nlohmann parse exactly those bytes strictly; for an
+// array, do the same for each element in turn, with only whitespace, ','
+// and the closing ']' between them. For valid input the first point where
+// the nesting returns to zero is the object's end, so this is exact: the
+// texts of the documents before the first error, and whether there was one.
 struct StreamReference {
   std::vector<std::string> texts;
   bool ok = true;
   bool unknown = false;  // nlohmann could not judge a document (Verdict::kUnknown)
 };
 
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
 StreamReference ReferenceStream(std::string_view text, size_t max_depth) {
   StreamReference ref;
   size_t pos = 0;
-  for (;;) {
+  auto skip_space = [&] {
     while (pos < text.size() && IsJsonSpace(text[pos])) ++pos;
-    if (pos == text.size()) return ref;
-    ref.ok = false;
-    if (text[pos] != '{') return ref;
+  };
+  // The object starting at pos, appended to ref.texts; false at an error
+  // (ref.ok is then false) or when nlohmann cannot judge it.
+  auto object = [&]() -> bool {
+    if (pos == text.size() || text[pos] != '{') return false;
     size_t depth = 0, end = pos;
     StringTracker strings;
     for (; end < text.size(); ++end) {
@@ -124,21 +130,55 @@ StreamReference ReferenceStream(std::string_view text, size_t max_depth) {
         if (--depth == 0) break;
       }
     }
-    if (end == text.size()) return ref;  // incomplete
+    if (end == text.size()) return false;  // incomplete
     const std::string_view candidate = text.substr(pos, end + 1 - pos);
     json v;
     const Verdict verdict = Nlohmann(candidate, &v);
     if (verdict == Verdict::kUnknown) {
       ref.unknown = true;
-      return ref;
+      return false;
     }
     if (verdict == Verdict::kInvalid || !v.is_object() || TextDepth(candidate) > max_depth ||
         candidate.find('\0') != std::string_view::npos) {
-      return ref;
+      return false;
     }
     ref.texts.emplace_back(candidate);
-    ref.ok = true;
     pos = end + 1;
+    return true;
+  };
+  for (;;) {
+    skip_space();
+    while (text.substr(pos, kBom.size()) == kBom) {
+      pos += kBom.size();
+      skip_space();
+    }
+    if (pos == text.size()) return ref;
+    ref.ok = false;
+    if (text[pos] == '{') {
+      if (!object()) return ref;
+    } else if (text[pos] == '[') {
+      ++pos;
+      skip_space();
+      if (pos < text.size() && text[pos] == ']') {
+        ++pos;  // an empty array: no documents
+      } else {
+        for (;;) {
+          if (!object()) return ref;
+          skip_space();
+          if (pos == text.size()) return ref;
+          if (text[pos] == ']') {
+            ++pos;
+            break;
+          }
+          if (text[pos] != ',') return ref;
+          ++pos;
+          skip_space();
+        }
+      }
+    } else {
+      return ref;
+    }
+    ref.ok = true;
   }
 }
 

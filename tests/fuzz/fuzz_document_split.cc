@@ -165,6 +165,12 @@ class MemoryBackend : public fs::Backend {
     return r;
   }
   Result<TopicMeta> Truncate(std::string_view, uint64_t) override { return Status::NotFound("no"); }
+  Result<TopicMeta> TruncateIfNext(std::string_view, uint64_t, uint64_t) override {
+    return Status::NotFound("no");
+  }
+  Result<TopicMeta> TrimFront(std::string_view, uint64_t) override {
+    return Status::NotFound("no");
+  }
   Result<struct statvfs> StatFs() override { return Status::IOError("no"); }
   void AddListener(ChangeListener*) override {}
   void RemoveListener(ChangeListener*) override {}

@@ -52,8 +52,11 @@ class DocumentParser {
     kOneObject,       // exactly one object
     kArrayOfObjects,  // one non-empty array whose elements are objects
     kObjectOrArray,   // either of the above (an HTTP POST body)
-    kObjectStream,    // zero or more objects separated by whitespace (JSON Lines,
-                      // concatenated or pretty-printed objects)
+    kObjectStream,    // zero or more values separated by whitespace, each an object
+                      // (one document) or an array of objects (one document per
+                      // element; [] is none), each optionally preceded by a UTF-8
+                      // byte order mark: JSON Lines, concatenated or pretty-printed
+                      // objects, JSON files. What a file written into the mount holds.
   };
 
   struct Limits {
@@ -87,6 +90,10 @@ class DocumentParser {
   bool saw_array() const { return saw_array_; }
   // True iff part of a document has been fed but not completed.
   bool has_pending() const;
+  // True iff the input so far ends inside a top-level value: a document, an
+  // array of documents (even between its elements) or a byte order mark.
+  // Finish() then fails; an object stream is complete iff this is false.
+  bool inside_value() const;
   // Bytes of the incomplete document held (minified so far).
   size_t pending_bytes() const { return doc_.size(); }
   // Total bytes accepted so far (for error positions).
@@ -100,16 +107,18 @@ class DocumentParser {
  private:
   // The scanner's state; a plain value so that Feed() can rewind by copying.
   struct State {
-    uint8_t mode = 0;            // what the next byte may be (see document.cc)
-    uint8_t top = 0;             // where we are outside any document
-    uint8_t string_is_key = 0;   // the current string is an object key
-    uint8_t hex_left = 0;        // \uXXXX digits still to read
-    uint8_t utf8_left = 0;       // UTF-8 continuation bytes still to read
-    uint8_t utf8_lo = 0x80;      // bounds of the next continuation byte
+    uint8_t mode = 0;           // what the next byte may be (see document.cc)
+    uint8_t top = 0;            // where we are outside any document
+    uint8_t string_is_key = 0;  // the current string is an object key
+    uint8_t hex_left = 0;       // \uXXXX digits still to read
+    uint8_t utf8_left = 0;      // UTF-8 continuation bytes still to read
+    uint8_t utf8_lo = 0x80;     // bounds of the next continuation byte
     uint8_t utf8_hi = 0xBF;
     uint8_t want_low_surrogate = 0;  // a \uD800-\uDBFF escape needs its pair
     uint16_t code_unit = 0;          // the \uXXXX value being read
     uint8_t literal_index = 0;       // progress through true/false/null
+    uint8_t in_array = 0;            // inside the top-level array of documents
+    uint8_t bom_matched = 0;         // bytes of a byte order mark read (kObjectStream)
     const char* literal = nullptr;
     uint64_t documents = 0;  // documents completed in this input
   };
@@ -119,6 +128,8 @@ class DocumentParser {
   Status Step(const char* begin, const char* end, const char** stop, DocumentBatch* out);
   Status CloseContainer(char c, DocumentBatch* out);
   Status BeginDocument();
+  // Where the scanner goes once a top-level value is complete (a Top value).
+  uint8_t AfterTopLevelValue() const;
 
   Shape shape_;
   Limits limits_;
