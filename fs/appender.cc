@@ -43,9 +43,20 @@ FsResult<size_t> Appender::Write(std::string_view data) {
       return broken_;
     }
   }
-  if (fed.status.ok()) return data.size();
-  if (fed.consumed > 0) return fed.consumed;  // short count: the writer retries the rest
+  if (fed.status.ok()) {
+    accepted_bytes_ += data.size();
+    return data.size();
+  }
+  if (fed.consumed > 0) {  // short count: the writer retries the rest
+    accepted_bytes_ += fed.consumed;
+    return fed.consumed;
+  }
   return Errno::FromStatus(fed.status);
+}
+
+uint64_t Appender::accepted_bytes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return accepted_bytes_;
 }
 
 Errno Appender::Flush() {
@@ -54,6 +65,11 @@ Errno Appender::Flush() {
   if (parser_.has_pending()) {
     return Errno(EINVAL, "an incomplete JSON object (" + std::to_string(parser_.pending_bytes()) +
                              " bytes so far) is pending at close");
+  }
+  if (parser_.inside_value()) {
+    return Errno(EINVAL,
+                 "an array of documents (or a byte order mark) is not complete at close; its "
+                 "complete elements were appended");
   }
   return Errno();
 }

@@ -1,7 +1,8 @@
-// Appender: a new name opened for writing in a topic directory. The bytes
-// written to it are a stream of JSON objects; each object is appended as a
-// document when the write that completes it arrives (DESIGN.md section 4,
-// "Appenders").
+// Appender: a file opened for writing on a new name in a topic directory.
+// The bytes written to it are a stream of JSON objects and arrays of objects
+// (DocumentParser::Shape::kObjectStream); each object, and each element of
+// an array, is appended as a document when the write that completes it
+// arrives (DESIGN.md section 4, "Appenders"). One per open file.
 #ifndef PDFS_FS_APPENDER_H_
 #define PDFS_FS_APPENDER_H_
 
@@ -41,9 +42,9 @@ class Appender {
   // bytes were stored, so it must not go on as if they were).
   FsResult<size_t> Write(std::string_view data);
 
-  // For close(): EINVAL if part of an object is pending (the bytes are kept
-  // for other descriptors of the same open file), the append error if
-  // broken, otherwise success.
+  // For close(): EINVAL if part of an object, an array or a byte order
+  // mark is pending (the bytes are kept for other descriptors of the same
+  // open file), the append error if broken, otherwise success.
   Errno Flush();
 
   // Open files on this appender. At the last release the pending bytes of
@@ -52,6 +53,8 @@ class Appender {
   size_t Released();
 
   const std::string& topic() const { return topic_; }
+  // Bytes accepted by Write() so far: the size the writer believes it wrote.
+  uint64_t accepted_bytes();
 
  private:
   // Fixed after construction.
@@ -65,6 +68,7 @@ class Appender {
   DocumentParser parser_;
   Errno broken_;
   int open_files_ = 0;
+  uint64_t accepted_bytes_ = 0;
 };
 
 }  // namespace pdfs::fs

@@ -47,6 +47,13 @@ class Backend {
   virtual Result<Store::AppendResult> Append(std::string_view topic, const DocumentBatch& docs) = 0;
   // Removes `location` and after; at or past the end, no change.
   virtual Result<TopicMeta> Truncate(std::string_view topic, uint64_t location) = 0;
+  // As Truncate, but only while the topic's next location is
+  // `expected_next`; else Conflict and no change. Removing exactly the last
+  // document L is TruncateIfNext(topic, L, L + 1).
+  virtual Result<TopicMeta> TruncateIfNext(std::string_view topic, uint64_t location,
+                                           uint64_t expected_next) = 0;
+  // Removes every location below `location`; the others keep theirs.
+  virtual Result<TopicMeta> TrimFront(std::string_view topic, uint64_t location) = 0;
 
   // Space on the device that holds the data, for statfs(2).
   virtual Result<struct statvfs> StatFs() = 0;

@@ -4,6 +4,7 @@
 #include "filesystem.h"
 
 #include <fcntl.h>
+#include <stdio.h>  // RENAME_NOREPLACE, RENAME_EXCHANGE
 
 #include <algorithm>
 #include <cerrno>
@@ -31,6 +32,13 @@ off_t OffsetAfterDocument(uint64_t location) { return static_cast<off_t>(locatio
 
 const std::string_view kCountXattr = "user.pdfs.count";
 const std::string_view kSizeXattr = "user.pdfs.size";
+// The only xattr namespace the mount has; ACLs (system.), security labels
+// and trusted. are not supported at all.
+const std::string_view kUserXattrPrefix = "user.";
+
+constexpr mode_t kDocumentMode = 0644;
+constexpr mode_t kDirectoryMode = 0755;
+constexpr mode_t kFollowMode = 0444;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -67,12 +75,22 @@ std::string Describe(const NodeIdentity& id) {
 
 }  // namespace
 
-// One open file. Fixed after Open/Create.
+// One open file.
 struct Filesystem::Handle {
+  // Fixed after Open/Create.
   std::shared_ptr<Node> node;
   std::shared_ptr<const Record> record;  // documents: the bytes checked at open
-  std::shared_ptr<Appender> appender;    // appenders
+  std::shared_ptr<Appender> appender;    // appenders: one per open file
   std::shared_ptr<FollowStream> stream;  // the follow file
+
+  // A document open for writing. `truncate -s 0` is open + ftruncate(0) +
+  // close with no write: the cut waits for the close, and any write on the
+  // same file (an editor saving in place: ftruncate(0), then write) cancels
+  // it, so the editor's failed save never cuts the stream.
+  std::mutex mu;
+  bool cut_requested = false;  // Guarded by mu.
+  bool wrote = false;          // Guarded by mu.
+  bool cut_done = false;       // Guarded by mu.
 };
 
 Filesystem::Filesystem(Backend* backend, Invalidator* invalidator, FilesystemOptions options)
@@ -80,6 +98,7 @@ Filesystem::Filesystem(Backend* backend, Invalidator* invalidator, FilesystemOpt
       invalidator_(invalidator),
       options_(options),
       mount_time_ms_(NowMs()),
+      written_names_(options.written_name_grace),
       follower_(backend) {
   backend_->AddListener(this);
 }
@@ -107,17 +126,17 @@ struct stat Filesystem::FileStat(uint64_t ino, mode_t mode, int64_t mtime_ms) co
 }
 
 struct stat Filesystem::RootStat() const {
-  return FileStat(kRootIno, S_IFDIR | 0755, mount_time_ms_);
+  return FileStat(kRootIno, S_IFDIR | kDirectoryMode, mount_time_ms_);
 }
 
 struct stat Filesystem::TopicStat(uint64_t ino, const TopicMeta& meta) const {
-  struct stat st = FileStat(ino, S_IFDIR | 0755, meta.last_append_ms);
+  struct stat st = FileStat(ino, S_IFDIR | kDirectoryMode, meta.last_append_ms);
   st.st_size = static_cast<off_t>(meta.size);  // the bytes of its documents, as user.pdfs.size
   return st;
 }
 
 struct stat Filesystem::DocumentStat(const NodeIdentity& id) const {
-  struct stat st = FileStat(id.ino, S_IFREG | 0644, id.mtime_ms);
+  struct stat st = FileStat(id.ino, S_IFREG | kDocumentMode, id.mtime_ms);
   st.st_size = static_cast<off_t>(id.size);
   st.st_blocks = static_cast<blkcnt_t>((id.size + 511) / 512);
   return st;
@@ -235,27 +254,43 @@ FsResult<Entry> Filesystem::LookupInTopic(const Node& dir, std::string_view name
                    epoch);
     Entry e;
     e.param.ino = node->id.ino;
-    e.param.attr = FileStat(node->id.ino, S_IFREG | 0444, meta->last_append_ms);
+    e.param.attr = FileStat(node->id.ino, S_IFREG | kFollowMode, meta->last_append_ms);
     e.param.entry_timeout = options_.directory_timeout;
     e.param.attr_timeout = 0;
     return e;
   }
-  std::optional<ParsedDocumentName> parsed = ParseDocumentName(name);
-  // Any other name is not visible: appender names included (zero timeout,
-  // no negative entry, so a later append at that location shows at once).
-  if (!parsed) return Errno(ENOENT, "no such document name");
-  Result<Record> record = backend_->Get(meta->topic, parsed->location);
-  if (!record.ok()) {
-    if (record.status().IsNotFound()) return Errno(ENOENT, record.status().message());
-    return Errno::FromStatus(record.status());
+  // A document wins over a name a file was written under: an append may
+  // make a written name such as 000009.json a document at any moment.
+  if (std::optional<ParsedDocumentName> parsed = ParseDocumentName(name)) {
+    Result<Record> record = backend_->Get(meta->topic, parsed->location);
+    if (record.ok()) {
+      if (!FitsInIno(record->serial)) return Errno(EOVERFLOW, "record serial out of inode range");
+      std::shared_ptr<Node> node =
+          nodes_.Ref(NodeIdentity{NodeKind::kDocument, MakeIno(NodeKind::kDocument, record->serial),
+                                  meta->topic, meta->id, record->location, record->serial,
+                                  record->data.size(), record->append_time_ms},
+                     epoch);
+      return DocumentEntry(*node, parsed->canonical);
+    }
+    if (!record.status().IsNotFound()) return Errno::FromStatus(record.status());
   }
-  if (!FitsInIno(record->serial)) return Errno(EOVERFLOW, "record serial out of inode range");
+  // Any other name is not visible (zero timeout, no negative entry, so a
+  // later append at that location shows at once) — but for a name a file
+  // was just written under.
+  return LookupWrittenName(*meta, name, epoch);
+}
+
+FsResult<Entry> Filesystem::LookupWrittenName(const TopicMeta& topic, std::string_view name,
+                                              uint64_t epoch) {
+  std::optional<uint64_t> ino = written_names_.Find(topic.id, name);
+  if (!ino) return Errno(ENOENT, "no such document name");
   std::shared_ptr<Node> node =
-      nodes_.Ref(NodeIdentity{NodeKind::kDocument, MakeIno(NodeKind::kDocument, record->serial),
-                              meta->topic, meta->id, record->location, record->serial,
-                              record->data.size(), record->append_time_ms},
-                 epoch);
-  return DocumentEntry(*node, parsed->canonical);
+      nodes_.Ref(NodeIdentity{NodeKind::kAppender, *ino, topic.topic, topic.id}, epoch);
+  Entry e;
+  e.param.ino = node->id.ino;
+  e.param.attr = FileStat(node->id.ino, S_IFREG | kDocumentMode, NowMs());
+  e.param.attr_timeout = e.param.entry_timeout = 0;
+  return e;
 }
 
 void Filesystem::Forget(uint64_t ino, uint64_t nlookup) { nodes_.Forget(ino, nlookup); }
@@ -285,65 +320,112 @@ FsResult<Attr> Filesystem::GetAttr(uint64_t ino) {
       return Attr{DocumentStat(node.id), options_.document_timeout};
     }
     case NodeKind::kAppender:
-      return Attr{FileStat(ino, S_IFREG | 0644, NowMs()), 0};
+      return Attr{FileStat(ino, S_IFREG | kDocumentMode, NowMs()), 0};
     case NodeKind::kFollow: {
       FsResult<TopicMeta> meta = CurrentTopic(node);
       if (!meta.ok()) return meta.status();
-      return Attr{FileStat(ino, S_IFREG | 0444, meta->last_append_ms), 0};
+      return Attr{FileStat(ino, S_IFREG | kFollowMode, meta->last_append_ms), 0};
     }
   }
   return Errno(EIO, "unknown node kind");
 }
 
-FsResult<Attr> Filesystem::SetAttr(uint64_t ino, const struct stat& attr, int to_set) {
+FsResult<Attr> Filesystem::SetAttr(uint64_t ino, const struct stat& attr, int to_set,
+                                   std::optional<uint64_t> fh) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
   if (!found.ok()) return found.status();
   Node& node = **found;
-  constexpr int kOwnership = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
-  constexpr int kTimes =
-      FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW;
-  // Modes and owners are fixed: they say what each kind of file can do.
-  if (to_set & kOwnership) return Errno(EPERM, "modes and owners in the mount are fixed");
   const bool size = (to_set & FUSE_SET_ATTR_SIZE) != 0;
-  const bool times = (to_set & kTimes) != 0;
   switch (node.id.kind) {
-    case NodeKind::kDocument: {
-      if (!size) {
-        if (!times) return GetAttr(ino);
-        // mtime is the append time, and documents never change.
-        return Errno(EPERM, "the times of a document are its append time");
-      }
-      if (attr.st_size != 0) {
-        return Errno(EPERM,
-                     "documents are immutable; only truncation to size 0 (which cuts the "
-                     "stream there) is allowed");
-      }
-      FsResult<Record> record = CurrentRecord(node);
-      if (!record.ok()) return record.status();
-      Result<TopicMeta> cut = backend_->Truncate(node.id.topic, node.id.location);
-      if (!cut.ok()) return Errno::FromStatus(cut.status());
-      // The file is gone; size 0 makes the kernel drop its pages at once.
-      NodeIdentity gone = node.id;
-      gone.size = 0;
-      return Attr{DocumentStat(gone), 0};
-    }
+    case NodeKind::kDocument:
+      return SetDocumentAttr(node, attr, to_set, fh);
     case NodeKind::kAppender:
-      // An appender is always empty: truncating it to 0 and touching it
-      // (what `truncate -s 0 new` and `touch new` do) change nothing.
-      if (size && attr.st_size != 0) {
-        return Errno(EPERM, "a file written to a topic only appends; it cannot be extended");
-      }
-      return Attr{FileStat(ino, S_IFREG | 0644, NowMs()), 0};
+      return SetAppenderAttr(node, attr, to_set, fh);
     case NodeKind::kRoot:
     case NodeKind::kTopic:
       if (size) return Errno(EISDIR, "directories have no size to set");
-      if (!times) return GetAttr(ino);
-      return Errno(EPERM, "the times of a topic are those of its last append");
+      if (Errno e = CheckFixedAttributes(attr, to_set, kDirectoryMode, node.id); !e.ok()) return e;
+      return GetAttr(ino);
     case NodeKind::kFollow:
-      if (!size && !times) return GetAttr(ino);
-      return Errno(EPERM, "the follow file is read-only");
+      if (size) return Errno(EPERM, "the follow file is read-only");
+      if (Errno e = CheckFixedAttributes(attr, to_set, kFollowMode, node.id); !e.ok()) return e;
+      return GetAttr(ino);
   }
   return Errno(EIO, "unknown node kind");
+}
+
+Errno Filesystem::CheckFixedAttributes(const struct stat& attr, int to_set, mode_t mode,
+                                       const NodeIdentity& id) const {
+  // Modes and owners say what each kind of file can do, so they are fixed;
+  // setting them to what they are is no change, and succeeds. Times are the
+  // append times: setting them (touch, tar x, cp -p, rsync -t) succeeds
+  // without effect, since the tools that do it have stored what they were
+  // asked to store and must not report a failure that invites a retry.
+  if ((to_set & FUSE_SET_ATTR_MODE) && (attr.st_mode & 07777) != mode) {
+    char want[16];
+    std::snprintf(want, sizeof(want), "%04o", static_cast<unsigned>(mode));
+    return Errno(EPERM, "the mode of " + Describe(id) + " is fixed at " + want);
+  }
+  if (((to_set & FUSE_SET_ATTR_UID) && attr.st_uid != options_.uid) ||
+      ((to_set & FUSE_SET_ATTR_GID) && attr.st_gid != options_.gid)) {
+    return Errno(EPERM, "every file in the mount belongs to the daemon's user");
+  }
+  return Errno();
+}
+
+FsResult<Attr> Filesystem::SetDocumentAttr(Node& node, const struct stat& attr, int to_set,
+                                           std::optional<uint64_t> fh) {
+  if (Errno e = CheckFixedAttributes(attr, to_set, kDocumentMode, node.id); !e.ok()) return e;
+  if (!(to_set & FUSE_SET_ATTR_SIZE)) return GetAttr(node.id.ino);
+  if (attr.st_size != 0) {
+    return Errno(EPERM,
+                 "documents are immutable; only truncation to size 0 (which cuts the stream "
+                 "there) is allowed");
+  }
+  FsResult<Record> record = CurrentRecord(node);
+  if (!record.ok()) return record.status();
+  if (fh) {
+    // ftruncate(0) on an open file: the cut happens at close, unless the
+    // same file writes first (see Handle). The attributes stay as they are
+    // until then, so a cancelled cut leaves nothing stale in the kernel.
+    std::shared_ptr<Handle> handle = FindHandle(*fh);
+    if (handle == nullptr || handle->record == nullptr) return Errno(EBADF, "not a document");
+    std::lock_guard<std::mutex> lock(handle->mu);
+    if (handle->wrote) {
+      return Errno(EPERM, "this file tried to write into " + Describe(node.id) +
+                              "; a cut through it would lose the write, so it is refused");
+    }
+    handle->cut_requested = true;
+    return Attr{DocumentStat(node.id), 0};
+  }
+  // truncate(2) by name: no file that could still write, so cut at once.
+  Result<TopicMeta> cut = backend_->Truncate(node.id.topic, node.id.location);
+  if (!cut.ok()) return Errno::FromStatus(cut.status());
+  // The file is gone; size 0 makes the kernel drop its pages at once.
+  NodeIdentity gone = node.id;
+  gone.size = 0;
+  return Attr{DocumentStat(gone), 0};
+}
+
+FsResult<Attr> Filesystem::SetAppenderAttr(const Node& node, const struct stat& attr, int to_set,
+                                           std::optional<uint64_t> fh) {
+  // A file written to a topic keeps no attributes of its own: its documents
+  // take the mount's. Modes, owners and times set on it (cp -a, install -m,
+  // mkstemp's fchmod, rsync, tar x) succeed without effect.
+  if ((to_set & FUSE_SET_ATTR_SIZE) && attr.st_size != 0) {
+    // The size the writer believes the file has (rsync --inplace ends with
+    // ftruncate to the length it wrote) changes nothing; any other would
+    // add bytes, or take back appended documents.
+    std::shared_ptr<Handle> handle = fh ? FindHandle(*fh) : nullptr;
+    const bool as_written =
+        handle != nullptr && handle->appender != nullptr &&
+        handle->appender->accepted_bytes() == static_cast<uint64_t>(attr.st_size);
+    if (!as_written) {
+      return Errno(EPERM,
+                   "a file written to a topic only appends; it cannot be extended or shortened");
+    }
+  }
+  return Attr{FileStat(node.id.ino, S_IFREG | kDocumentMode, NowMs()), 0};
 }
 
 // ---------------------------------------------------------------------------
@@ -391,16 +473,83 @@ Errno Filesystem::Unlink(uint64_t parent, std::string_view name) {
       TopicOfDirectory(parent, "the root holds only topics; remove them with rmdir or rm -r");
   if (!meta.ok()) return meta.status();
   if (name == kFollowName) return Errno(EPERM, "the follow file cannot be removed");
-  std::optional<ParsedDocumentName> parsed = ParseDocumentName(name);
-  if (!parsed) return Errno(ENOENT, "no such document name");
-  // Removing a document cuts the stream there, as DELETE /stream/t/N does:
-  // it and every later document go. A missing one is ENOENT, which `rm -f`
-  // ignores (the later names of `rm -rf`).
-  Result<Record> record = backend_->Get(meta->topic, parsed->location);
-  if (!record.ok()) return Errno::FromStatus(record.status());
-  Result<TopicMeta> cut = backend_->Truncate(meta->topic, parsed->location);
-  if (!cut.ok()) return Errno::FromStatus(cut.status());
-  return Errno();
+  if (std::optional<ParsedDocumentName> parsed = ParseDocumentName(name)) {
+    Errno removed = RemoveDocument(meta->topic, parsed->location);
+    if (removed.code() != ENOENT) return removed;
+  }
+  // A name a file was just written under goes; the documents it made stay
+  // (rsync and sed clean up their temporary names this way).
+  if (written_names_.Remove(meta->id, name)) return Errno();
+  // A missing name is ENOENT, which `rm -f` ignores.
+  return Errno(ENOENT, "no such document name");
+}
+
+Errno Filesystem::RemoveDocument(const std::string& topic, uint64_t location) {
+  // DESIGN.md section 4: unlink removes exactly the named document or is
+  // refused; no unlink takes other documents with it (`mv` out of the
+  // mount, `cp -f`, `tar x` and `find -delete` unlink, and rely on that).
+  // A conflict means an append came between the judgement and the cut, so
+  // the document is no longer the last: judge again.
+  constexpr int kJudgements = 3;
+  for (int i = 0; i < kJudgements; ++i) {
+    Result<TopicMeta> meta = backend_->StatTopic(topic);
+    if (!meta.ok()) return Errno::FromStatus(meta.status());
+    if (location < meta->first || location >= meta->count) {
+      return Errno(ENOENT, "topic \"" + topic + "\" holds no document " + std::to_string(location));
+    }
+    if (location == meta->first) {
+      // The first document: retention's trim. The others keep their
+      // locations, and an append racing this lands after it and stays.
+      Result<TopicMeta> trimmed = backend_->TrimFront(topic, location + 1);
+      return trimmed.ok() ? Errno() : Errno::FromStatus(trimmed.status());
+    }
+    if (location + 1 != meta->count) break;
+    // The last document: a cut that commits only while it is still last.
+    Result<TopicMeta> cut = backend_->TruncateIfNext(topic, location, location + 1);
+    if (cut.ok()) return Errno();
+    if (cut.status().code() != Status::Code::kConflict) return Errno::FromStatus(cut.status());
+  }
+  return Errno(EPERM, "document " + std::to_string(location) + " of topic \"" + topic +
+                          "\" is neither its first nor its last, and a stream has no holes; to "
+                          "remove it and everything after it, truncate it to size 0 (or DELETE "
+                          "/stream/" +
+                          topic + "/" + std::to_string(location) + ")");
+}
+
+Errno Filesystem::Rename(uint64_t parent, std::string_view name, uint64_t new_parent,
+                         std::string_view new_name, unsigned int flags) {
+  FsResult<TopicMeta> meta = TopicOfDirectory(parent, "topics cannot be renamed");
+  if (!meta.ok()) return meta.status();
+  // EPERM, not EXDEV, for what cannot be renamed: `mv` answers EXDEV by
+  // copying and unlinking, which here would append a copy.
+  if (new_parent != parent) {
+    return Errno(EPERM, "a file written in a topic stays in that topic's directory");
+  }
+  if (flags & RENAME_EXCHANGE) return Errno(EPERM, "names in a topic cannot be exchanged");
+  auto is_document = [&](std::string_view n) {
+    std::optional<ParsedDocumentName> parsed = ParseDocumentName(n);
+    return parsed && backend_->Get(meta->topic, parsed->location).ok();
+  };
+  if (name == kFollowName || is_document(name)) {
+    return Errno(EPERM, "documents keep their locations; rename is not supported");
+  }
+  if (new_name == kFollowName) return Errno(EPERM, "the follow file cannot be replaced");
+  if (is_document(new_name)) {
+    if (flags & RENAME_NOREPLACE) return Errno(EEXIST, "a document has that name");
+    return Errno(EPERM, "documents are immutable; a document cannot be replaced");
+  }
+  // A name a file was just written under takes the new name (the documents
+  // are stored already): the rename into place of rsync and of "atomic
+  // save" code.
+  switch (written_names_.Rename(meta->id, name, new_name, (flags & RENAME_NOREPLACE) != 0)) {
+    case WrittenNames::RenameResult::kMoved:
+      return Errno();
+    case WrittenNames::RenameResult::kNoSource:
+      return Errno(ENOENT, "no such file");
+    case WrittenNames::RenameResult::kTargetExists:
+      return Errno(EEXIST, "a file was just written under that name");
+  }
+  return Errno(EIO, "unknown rename result");
 }
 
 Errno Filesystem::OpenDir(uint64_t ino) {
@@ -572,16 +721,21 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
       if (!record.ok()) return record.status();
       node->MarkChecked();
       handle->record = std::make_shared<const Record>(std::move(record).value());
-      // Opening for writing is allowed so that ftruncate(0) works; such a
-      // file bypasses the page cache, so a refused write never touches it.
+      // Opening for writing is allowed so that ftruncate(0) works (the cut
+      // waits for the close; see Handle); such a file bypasses the page
+      // cache, so a refused write never touches it.
       opened.keep_cache = !writing;
       opened.direct_io = writing;
       opened.noflush = !writing;
       break;
     }
     case NodeKind::kAppender:
-      handle->appender = node->appender;
+      // A name written under moments ago, opened again (`>>` twice): a new
+      // stream of its own, so bytes of two opens never mix in one parser.
+      handle->appender = std::make_shared<Appender>(backend_, node->id.topic, node->id.topic_id,
+                                                    options_.max_document_bytes);
       handle->appender->Opened();
+      written_names_.Opened(node->id.ino);
       opened.direct_io = true;
       break;
     case NodeKind::kFollow: {
@@ -591,7 +745,9 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
       if (!stream.ok()) return stream.status();
       handle->stream = *stream;
       opened.direct_io = true;
-      opened.nonseekable = true;
+      // Seekable, although a seek changes nothing (reads continue where the
+      // stream is): `head -n 1` seeks back over what it read past its line,
+      // and reports a failed seek on a regular file as an error.
       // A close racing the daemon's shutdown then cannot fail.
       opened.noflush = true;
       break;
@@ -614,8 +770,9 @@ FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int
       std::make_shared<Appender>(backend_, meta->topic, meta->id, options_.max_document_bytes);
   const uint64_t ino = MakeIno(NodeKind::kAppender, next_appender_.fetch_add(1));
   std::shared_ptr<Node> node =
-      nodes_.Ref(NodeIdentity{NodeKind::kAppender, ino, meta->topic, meta->id}, epoch, appender);
+      nodes_.Ref(NodeIdentity{NodeKind::kAppender, ino, meta->topic, meta->id}, epoch);
   appender->Opened();
+  written_names_.Created(meta->id, name, ino);
   auto handle = std::make_shared<Handle>();
   handle->node = node;
   handle->appender = appender;
@@ -658,6 +815,16 @@ FsResult<size_t> Filesystem::Write(uint64_t ino, uint64_t fh, std::string_view d
   if (handle == nullptr) return Errno(EBADF, "unknown file handle");
   if (handle->appender != nullptr) return handle->appender->Write(data);
   if (handle->record != nullptr) {
+    std::lock_guard<std::mutex> lock(handle->mu);
+    handle->wrote = true;
+    if (handle->cut_requested && !handle->cut_done) {
+      // An editor saving in place: ftruncate(0), then write. The write
+      // cannot be stored, so the cut is cancelled with it.
+      handle->cut_requested = false;
+      return Errno(EPERM, "documents are immutable: this write would rewrite " +
+                              Describe(handle->node->id) +
+                              "; it is refused, and the cut ftruncate(0) asked for is cancelled");
+    }
     return Errno(EPERM, "documents are immutable; append by writing to a new name");
   }
   return Errno(EBADF, "not open for writing");
@@ -668,6 +835,23 @@ Errno Filesystem::Flush(uint64_t ino, uint64_t fh) {
   std::shared_ptr<Handle> handle = FindHandle(fh);
   if (handle == nullptr) return Errno(EBADF, "unknown file handle");
   if (handle->appender != nullptr) return handle->appender->Flush();
+  if (handle->record != nullptr) return FinishCut(*handle);
+  return Errno();
+}
+
+Errno Filesystem::FinishCut(Handle& handle) {
+  {
+    std::lock_guard<std::mutex> lock(handle.mu);
+    if (!handle.cut_requested || handle.wrote || handle.cut_done) return Errno();
+    handle.cut_done = true;
+  }
+  const Node& node = *handle.node;
+  // Removed meanwhile (another cut): what was asked holds already, and the
+  // location may hold a newer document now, which this cut must not take.
+  FsResult<Record> record = CurrentRecord(node);
+  if (!record.ok()) return record.status().code() == ESTALE ? Errno() : record.status();
+  Result<TopicMeta> cut = backend_->Truncate(node.id.topic, node.id.location);
+  if (!cut.ok()) return Errno::FromStatus(cut.status());
   return Errno();
 }
 
@@ -681,7 +865,15 @@ void Filesystem::Release(uint64_t ino, uint64_t fh) {
     handle = std::move(it->second);
     handles_.erase(it);
   }
+  if (handle->record != nullptr) {
+    // No flush came (or it was interrupted): the cut is still due.
+    if (Errno cut = FinishCut(*handle); !cut.ok()) {
+      std::fprintf(stderr, "pdfs: the cut of %s asked by ftruncate(0) failed at release: %s\n",
+                   Describe(handle->node->id).c_str(), cut.why().c_str());
+    }
+  }
   if (handle->appender != nullptr) {
+    written_names_.Released(handle->node->id.ino);
     size_t dropped = handle->appender->Released();
     if (dropped > 0) {
       std::fprintf(stderr,
@@ -703,6 +895,13 @@ FsResult<std::string> Filesystem::GetXattr(uint64_t ino, std::string_view name) 
     FsResult<TopicMeta> meta = CurrentTopic(**found);
     if (!meta.ok()) return meta.status();
     return std::to_string(name == kCountXattr ? meta->count : meta->size);
+  }
+  // ENOTSUP, not ENODATA, outside user.*: ls -l and cp ask every file for
+  // its security label and ACL, and stop asking for the rest of the device
+  // once told the filesystem has none (one request per run, not two per
+  // file).
+  if (name.substr(0, kUserXattrPrefix.size()) != kUserXattrPrefix) {
+    return Errno(ENOTSUP, "only user.* extended attributes exist in the mount");
   }
   return Errno(ENODATA, "no such attribute");
 }

@@ -17,7 +17,8 @@
 //   missing documents   no negative entry: an HTTP append may create the name
 //                       at any moment
 //   unpadded names,
-//   appenders, .follow  zero: never cached
+//   appenders, written
+//   names, .follow      zero: never cached
 #ifndef PDFS_FS_FILESYSTEM_H_
 #define PDFS_FS_FILESYSTEM_H_
 
@@ -28,9 +29,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,6 +43,7 @@
 #include "follower.h"
 #include "invalidator.h"
 #include "node_table.h"
+#include "written_names.h"
 
 namespace pdfs::fs {
 
@@ -56,6 +60,9 @@ struct FilesystemOptions {
   // Owner of every file and directory (the daemon's user by default).
   uid_t uid = ::getuid();
   gid_t gid = ::getgid();
+  // How long the name a new file was written under still answers lookup
+  // after its last close (see written_names.h). Default: 5 s.
+  std::chrono::milliseconds written_name_grace{5000};
 };
 
 // A name handed to the kernel: fuse_reply_entry's argument. ino 0 is a
@@ -115,11 +122,17 @@ class Filesystem : public ChangeListener {
   FsResult<Entry> Lookup(uint64_t parent, std::string_view name);
   void Forget(uint64_t ino, uint64_t nlookup);
   FsResult<Attr> GetAttr(uint64_t ino);
-  // `to_set` is a mask of FUSE_SET_ATTR_*.
-  FsResult<Attr> SetAttr(uint64_t ino, const struct stat& attr, int to_set);
+  // `to_set` is a mask of FUSE_SET_ATTR_*; `fh` is the open file the change
+  // came through (ftruncate), none for a change by name (truncate(2),
+  // chmod, utimensat).
+  FsResult<Attr> SetAttr(uint64_t ino, const struct stat& attr, int to_set,
+                         std::optional<uint64_t> fh = std::nullopt);
   FsResult<Entry> MakeDir(uint64_t parent, std::string_view name);
   Errno RemoveDir(uint64_t parent, std::string_view name);
   Errno Unlink(uint64_t parent, std::string_view name);
+  // `flags` are renameat2's (RENAME_NOREPLACE, RENAME_EXCHANGE).
+  Errno Rename(uint64_t parent, std::string_view name, uint64_t new_parent,
+               std::string_view new_name, unsigned int flags);
   FsResult<Opened> Open(uint64_t ino, int flags);
   FsResult<Created> Create(uint64_t parent, std::string_view name, int flags);
   // Reads a document: a copy of at most `size` bytes from `offset`. A copy,
@@ -146,6 +159,7 @@ class Filesystem : public ChangeListener {
   void OnChange(const ChangeEvent& event) override;
 
   const NodeTable& nodes() const { return nodes_; }
+  const WrittenNames& written_names() const { return written_names_; }
   // Open files. For tests.
   size_t open_files() const;
 
@@ -165,6 +179,24 @@ class Filesystem : public ChangeListener {
   FsResult<Record> CurrentRecord(const Node& doc) const;
   FsResult<Entry> LookupTopic(std::string_view name);
   FsResult<Entry> LookupInTopic(const Node& dir, std::string_view name);
+  // The entry of a name an appender was written under, or ENOENT.
+  FsResult<Entry> LookupWrittenName(const TopicMeta& topic, std::string_view name, uint64_t epoch);
+
+  FsResult<Attr> SetDocumentAttr(Node& node, const struct stat& attr, int to_set,
+                                 std::optional<uint64_t> fh);
+  FsResult<Attr> SetAppenderAttr(const Node& node, const struct stat& attr, int to_set,
+                                 std::optional<uint64_t> fh);
+  // EPERM unless every mode and owner `to_set` asks for is what the file
+  // already has (`mode`, and the mount's owner): chmod and chown to the same
+  // values succeed without effect, as do times (DESIGN.md section 4).
+  Errno CheckFixedAttributes(const struct stat& attr, int to_set, mode_t mode,
+                             const NodeIdentity& id) const;
+  // Unlink of an existing document: the first is trimmed, the last cut,
+  // any other refused. ENOENT if `location` is not stored.
+  Errno RemoveDocument(const std::string& topic, uint64_t location);
+  // Cuts the stream at the document a handle's ftruncate(0) asked for, if
+  // it asked, did not write, and the cut is not done yet (at close).
+  Errno FinishCut(Handle& handle);
 
   Entry TopicEntry(const Node& node, const TopicMeta& meta) const;
   Entry DocumentEntry(const Node& node, bool canonical) const;
@@ -193,6 +225,7 @@ class Filesystem : public ChangeListener {
 
   // Synchronised internally.
   NodeTable nodes_;
+  WrittenNames written_names_;
   Follower follower_;
   std::atomic<uint64_t> next_appender_{1};
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -139,8 +140,11 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
-  (void)fi;
-  FsResult<Attr> result = FilesystemOf(req).SetAttr(ino, *attr, to_set);
+  // A file handle comes with ftruncate(); truncate(2), chmod and the rest
+  // come by name.
+  std::optional<uint64_t> fh;
+  if (fi != nullptr) fh = fi->fh;
+  FsResult<Attr> result = FilesystemOf(req).SetAttr(ino, *attr, to_set, fh);
   if (!result.ok()) return ReplyError(req, result.status(), "setattr");
   fuse_reply_attr(req, &result->st, result->timeout);
 }
@@ -161,14 +165,14 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Reply(req, FilesystemOf(req).Unlink(parent, name), "unlink");
 }
 
-// Refused: a stream has no second name, no links, no special files, and a
-// document cannot move to another location. EPERM, not EXDEV, for rename:
-// `mv` answers EXDEV by copying and unlinking, which here would append a
-// copy and then cut the stream.
-void op_rename(fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned int) {
-  ReplyError(req, Errno(EPERM, "documents keep their locations; rename is not supported"),
-             "rename");
+// Only a name a file was just written under can be renamed (see
+// Filesystem::Rename); documents keep their locations.
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
+               const char* new_name, unsigned int flags) {
+  Reply(req, FilesystemOf(req).Rename(parent, name, new_parent, new_name, flags), "rename");
 }
+
+// Refused: a stream has no second name, no links and no special files.
 void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
   ReplyError(req, Errno(EPERM, "links are not supported"), "link");
 }

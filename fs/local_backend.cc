@@ -35,6 +35,15 @@ Result<TopicMeta> LocalBackend::Truncate(std::string_view topic, uint64_t locati
   return store_->Truncate(topic, location);
 }
 
+Result<TopicMeta> LocalBackend::TruncateIfNext(std::string_view topic, uint64_t location,
+                                               uint64_t expected_next) {
+  return store_->TruncateIfNext(topic, location, expected_next);
+}
+
+Result<TopicMeta> LocalBackend::TrimFront(std::string_view topic, uint64_t location) {
+  return store_->TrimFront(topic, location);
+}
+
 Result<struct statvfs> LocalBackend::StatFs() {
   struct statvfs st;
   if (::statvfs(store_->dir().c_str(), &st) != 0) {

@@ -20,6 +20,9 @@ class LocalBackend : public Backend {
                                             uint64_t end) override;
   Result<Store::AppendResult> Append(std::string_view topic, const DocumentBatch& docs) override;
   Result<TopicMeta> Truncate(std::string_view topic, uint64_t location) override;
+  Result<TopicMeta> TruncateIfNext(std::string_view topic, uint64_t location,
+                                   uint64_t expected_next) override;
+  Result<TopicMeta> TrimFront(std::string_view topic, uint64_t location) override;
   Result<struct statvfs> StatFs() override;
   void AddListener(ChangeListener* listener) override;
   void RemoveListener(ChangeListener* listener) override;

@@ -7,23 +7,20 @@
 
 namespace pdfs::fs {
 
-NodeTable::NodeTable() {
-  nodes_.emplace(kRootIno, std::make_shared<Node>(NodeIdentity{}, nullptr));
-}
+NodeTable::NodeTable() { nodes_.emplace(kRootIno, std::make_shared<Node>(NodeIdentity{})); }
 
 uint64_t NodeTable::epoch() const {
   std::lock_guard<std::mutex> lock(mu_);
   return epoch_;
 }
 
-std::shared_ptr<Node> NodeTable::Ref(NodeIdentity identity, uint64_t epoch,
-                                     std::shared_ptr<Appender> appender) {
+std::shared_ptr<Node> NodeTable::Ref(NodeIdentity identity, uint64_t epoch) {
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, inserted] = nodes_.try_emplace(identity.ino);
   if (inserted) {
     const bool is_document = identity.kind == NodeKind::kDocument;
     const uint64_t topic_id = identity.topic_id, location = identity.location, ino = identity.ino;
-    it->second = std::make_shared<Node>(std::move(identity), std::move(appender));
+    it->second = std::make_shared<Node>(std::move(identity));
     if (epoch != epoch_) it->second->needs_check_.store(true, std::memory_order_release);
     if (is_document) documents_.emplace(topic_id, location, ino);
   }

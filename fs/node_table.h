@@ -25,8 +25,6 @@
 
 namespace pdfs::fs {
 
-class Appender;
-
 enum class NodeKind : uint8_t {
   kRoot = 0,
   kTopic = 1,
@@ -60,18 +58,16 @@ struct NodeIdentity {
 };
 
 // One inode the kernel holds. Shared by the table and by requests in
-// flight; identity and appender are fixed after construction, the flags are
-// atomics so that readers need no lock.
+// flight; the identity is fixed after construction, the flags are atomics so
+// that readers need no lock.
 class Node {
  public:
-  Node(NodeIdentity identity, std::shared_ptr<Appender> appender)
-      : id(std::move(identity)), appender(std::move(appender)) {}
+  explicit Node(NodeIdentity identity) : id(std::move(identity)) {}
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   // Fixed after construction.
   const NodeIdentity id;
-  const std::shared_ptr<Appender> appender;  // kAppender only
 
   // True once the document or topic this node names is gone. Never cleared:
   // requests on a stale node answer ESTALE.
@@ -107,8 +103,7 @@ class NodeTable {
   // Finds or adds the node for `identity` and raises its lookup count by
   // one (every reply that hands the kernel an entry does this once). A new
   // node is marked needs_check if a removal was recorded since `epoch`.
-  std::shared_ptr<Node> Ref(NodeIdentity identity, uint64_t epoch,
-                            std::shared_ptr<Appender> appender = nullptr);
+  std::shared_ptr<Node> Ref(NodeIdentity identity, uint64_t epoch);
   // The node for `ino`, or null if the kernel does not hold it.
   std::shared_ptr<Node> Find(uint64_t ino) const;
   // Lowers the count by `n` and erases the node at zero. The root is never
