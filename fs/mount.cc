@@ -298,6 +298,15 @@ Result<std::string> ResolveMountpoint(const std::string& path) {
   if (!S_ISDIR(st.st_mode)) {
     return Status::InvalidArgument("mountpoint " + path + " is not a directory");
   }
+  // The stat above went through a mount there, so it is alive (a dead one
+  // fails with ENOTCONN). Stacking another on it would hide it from every
+  // program until one is unmounted.
+  const MountedFs mounted = MountedAt(resolved);
+  if (mounted.type == "fuse.pdfs") {
+    return Status::AlreadyExists("mountpoint " + path + " is already a mounted pdfs (data in " +
+                                 mounted.source + "); unmount it first with: fusermount3 -u " +
+                                 path);
+  }
   return std::string(resolved);
 }
 

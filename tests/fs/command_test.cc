@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "mount_fixture.h"
@@ -92,6 +93,28 @@ TEST_F(CommandTest, ABusyDataDirectoryIsAOneLineError) {
     ExpectOneLineError(r, "pdfs: data directory " + data_ + " is in use by another pdfs process");
     EXPECT_FALSE(IsMounted(mnt_));
   }
+}
+
+// Issue 20: `pdfs mount` on a mountpoint where a live pdfs is mounted
+// stacked a second mount over it, hiding the first, and exited 0.
+TEST_F(CommandTest, MountingOverALivePdfsIsAOneLineError) {
+  MountedPdfs first(data_, mnt_);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(::mkdir((mnt_ + "/kept").c_str(), 0755), 0);
+  for (bool foreground : {true, false}) {
+    std::vector<std::string> argv = {PDFS_BINARY, "mount", mnt_, "--data", dir_.Sub("other")};
+    if (foreground) argv.push_back("-f");
+    RunResult r = pdfs::testing::Run(argv);
+    ExpectOneLineError(r, "pdfs: mountpoint " + mnt_ + " is already a mounted pdfs (data in " +
+                              data_ + "); unmount it first with: fusermount3 -u " + mnt_);
+  }
+  std::ifstream mounts("/proc/self/mounts");
+  std::string source, target, rest;
+  int at_mnt = 0;
+  while (mounts >> source >> target && std::getline(mounts, rest)) at_mnt += target == mnt_;
+  EXPECT_EQ(at_mnt, 1) << "nothing stacked";
+  struct stat st;
+  EXPECT_EQ(::stat((mnt_ + "/kept").c_str(), &st), 0) << "the first mount is the one seen";
 }
 
 TEST_F(CommandTest, APortInUseIsAOneLineErrorAndLeavesNothingBehind) {
@@ -188,8 +211,8 @@ TEST_F(CommandTest, FusermountUnmountEndsAForegroundDaemonCleanly) {
 // The systemd unit runs `pdfs serve ... $PDFS_OPTIONS`, which may hold
 // --mount: HTTP and the mount from one foreground process.
 TEST_F(CommandTest, ServeWithMountServesBothFacesAndUnmountsOnSigterm) {
-  Subprocess serve({PDFS_BINARY, "serve", "--data", data_, "--listen", "127.0.0.1:0", "--mount",
-                    mnt_});
+  Subprocess serve(
+      {PDFS_BINARY, "serve", "--data", data_, "--listen", "127.0.0.1:0", "--mount", mnt_});
   std::string line;
   ASSERT_TRUE(serve.WaitForLine("serving http://", std::chrono::seconds(30), &line))
       << serve.stderr_text();

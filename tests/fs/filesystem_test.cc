@@ -7,6 +7,8 @@
 // documents by the JSON, and follow reads are answered by the Follower.
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -159,6 +161,8 @@ class WaitedRead : public PendingRead {
 
 class FilesystemTest : public ::testing::Test {
  protected:
+  static constexpr std::chrono::milliseconds kGrace{300};
+
   void SetUp() override {
     Options options;
     options.sync = false;
@@ -171,6 +175,7 @@ class FilesystemTest : public ::testing::Test {
     invalidator_->Start();
     FilesystemOptions fo;
     fo.max_document_bytes = 1000;
+    fo.written_name_grace = kGrace;
     fs_ = std::make_unique<Filesystem>(backend_.get(), invalidator_.get(), fo);
   }
   void TearDown() override {
@@ -369,7 +374,12 @@ TEST_F(FilesystemTest, CacheTimeoutsFollowTheKindOfName) {
   EXPECT_EQ(appender->entry.param.entry_timeout, 0);
   EXPECT_EQ(appender->entry.param.attr_timeout, 0);
   EXPECT_TRUE(appender->opened.direct_io);
-  EXPECT_EQ(fs_->Lookup(topic->param.ino, "new.json").status().code(), ENOENT);
+  FsResult<Entry> written = fs_->Lookup(topic->param.ino, "new.json");
+  ASSERT_TRUE(written.ok()) << "a name just written under answers lookup";
+  EXPECT_EQ(written->param.ino, appender->entry.param.ino);
+  EXPECT_EQ(written->param.entry_timeout, 0) << "but is never cached";
+  EXPECT_EQ(written->param.attr_timeout, 0);
+  fs_->Forget(written->param.ino, 1);
   EXPECT_EQ(fs_->Lookup(topic->param.ino, "000009.json").status().code(), ENOENT)
       << "no negative entry for document names";
   fs_->Release(appender->entry.param.ino, appender->opened.fh);
@@ -431,7 +441,6 @@ TEST_F(FilesystemTest, DocumentsRefuseChangesWithEperm) {
   attr.st_size = 3;
   EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE).status().code(), EPERM);
   EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_MODE).status().code(), EPERM);
-  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_MTIME).status().code(), EPERM);
   EXPECT_EQ(store_->Stat("t")->count, 3u);
   attr.st_size = 0;
   FsResult<Attr> cut = fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MTIME);
@@ -448,7 +457,8 @@ TEST_F(FilesystemTest, AFollowReadWaitsForTheNextDocumentAndIsAnsweredOnce) {
   ASSERT_TRUE(f.ok());
   FsResult<Opened> o = fs_->Open(f->param.ino, O_RDONLY);
   ASSERT_TRUE(o.ok());
-  EXPECT_TRUE(o->direct_io && o->nonseekable);
+  EXPECT_TRUE(o->direct_io);
+  EXPECT_FALSE(o->nonseekable) << "head -n 1 seeks back; a seek changes nothing";
   auto read = FollowRead(o->fh, 4096);
   EXPECT_FALSE(Await(*read, std::chrono::milliseconds(200))) << "starts at the end and waits";
   Append("t", 2, 2);
@@ -486,6 +496,179 @@ TEST_F(FilesystemTest, DeletingAFollowedTopicEndsItsReadsWithEndOfFile) {
   EXPECT_EQ(read->error, 0);
   EXPECT_EQ(read->data, "");
   fs_->Release(f->param.ino, o->fh);
+}
+
+// Issue 20: unlink removes exactly the named document — the first (a trim)
+// or the last (a cut) — or is refused; no unlink takes others with it.
+TEST_F(FilesystemTest, UnlinkTrimsTheFirstCutsTheLastAndRefusesTheRest) {
+  Append("t", 5);
+  const uint64_t dir = TopicIno("t");
+  EXPECT_EQ(fs_->Unlink(dir, "000002.json").code(), EPERM);
+  EXPECT_EQ(fs_->Unlink(dir, "000004.json").code(), 0);
+  EXPECT_EQ(store_->Stat("t")->count, 4u);
+  EXPECT_EQ(fs_->Unlink(dir, "0.json").code(), 0) << "any spelling of the name";
+  Result<TopicMeta> meta = store_->Stat("t");
+  EXPECT_EQ(meta->first, 1u);
+  EXPECT_EQ(meta->count, 4u);
+  EXPECT_EQ(store_->Get("t", 3)->data, pdfs::testing::NumberedDoc(3)) << "locations are kept";
+  EXPECT_EQ(fs_->Unlink(dir, "000000.json").code(), ENOENT);
+  EXPECT_EQ(fs_->Unlink(dir, "000004.json").code(), ENOENT);
+  EXPECT_EQ(fs_->Unlink(dir, "000002.json").code(), EPERM);
+  EXPECT_EQ(fs_->Unlink(dir, "nothing").code(), ENOENT);
+  // Down to one document, which is both: it goes, the topic is empty.
+  EXPECT_EQ(fs_->Unlink(dir, "000001.json").code(), 0);
+  EXPECT_EQ(fs_->Unlink(dir, "000003.json").code(), 0);
+  EXPECT_EQ(fs_->Unlink(dir, "000002.json").code(), 0);
+  EXPECT_EQ(store_->Stat("t")->documents(), 0u);
+  EXPECT_EQ(fs_->RemoveDir(kRootIno, "t").code(), 0) << "so rm -rf ends with rmdir";
+}
+
+TEST_F(FilesystemTest, FtruncateToZeroCutsAtCloseUnlessTheSameFileWrites) {
+  Append("t", 5);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> e = fs_->Lookup(dir, "000003.json");
+  ASSERT_TRUE(e.ok());
+  const uint64_t ino = e->param.ino;
+  struct stat zero {};
+  // Cut at flush (close()).
+  FsResult<Opened> w = fs_->Open(ino, O_WRONLY);
+  ASSERT_TRUE(w.ok());
+  FsResult<Attr> set = fs_->SetAttr(ino, zero, FUSE_SET_ATTR_SIZE, w->fh);
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->st.st_size, 7) << "nothing changes before the close";
+  EXPECT_EQ(store_->Stat("t")->count, 5u);
+  EXPECT_EQ(fs_->Flush(ino, w->fh).code(), 0);
+  EXPECT_EQ(store_->Stat("t")->count, 3u);
+  fs_->Release(ino, w->fh);
+  EXPECT_EQ(store_->Stat("t")->count, 3u);
+
+  // A write cancels it: an editor's save in place.
+  e = fs_->Lookup(dir, "000001.json");
+  ASSERT_TRUE(e.ok());
+  w = fs_->Open(e->param.ino, O_WRONLY);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(fs_->SetAttr(e->param.ino, zero, FUSE_SET_ATTR_SIZE, w->fh).ok());
+  EXPECT_EQ(fs_->Write(e->param.ino, w->fh, "{}").status().code(), EPERM);
+  EXPECT_EQ(fs_->SetAttr(e->param.ino, zero, FUSE_SET_ATTR_SIZE, w->fh).status().code(), EPERM)
+      << "this file wrote: no cut through it any more";
+  EXPECT_EQ(fs_->Flush(e->param.ino, w->fh).code(), 0);
+  fs_->Release(e->param.ino, w->fh);
+  EXPECT_EQ(store_->Stat("t")->count, 3u);
+
+  // No flush came: the cut is done at release.
+  w = fs_->Open(e->param.ino, O_WRONLY);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(fs_->SetAttr(e->param.ino, zero, FUSE_SET_ATTR_SIZE, w->fh).ok());
+  fs_->Release(e->param.ino, w->fh);
+  EXPECT_EQ(store_->Stat("t")->count, 1u);
+  EXPECT_EQ(fs_->open_files(), 0u);
+}
+
+TEST_F(FilesystemTest, MetadataStepsSucceedWithoutEffectWhereTheyCannotApply) {
+  Append("t", 1);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> doc = fs_->Lookup(dir, "000000.json");
+  ASSERT_TRUE(doc.ok());
+  struct stat attr {};
+  attr.st_mode = S_IFREG | 0644;
+  attr.st_uid = ::getuid();
+  attr.st_gid = ::getgid();
+  const int all = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID | FUSE_SET_ATTR_ATIME |
+                  FUSE_SET_ATTR_MTIME;
+  FsResult<Attr> same = fs_->SetAttr(doc->param.ino, attr, all);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->st.st_mtim.tv_sec, doc->param.attr.st_mtim.tv_sec) << "times stay";
+  attr.st_mode = S_IFREG | 0600;
+  EXPECT_EQ(fs_->SetAttr(doc->param.ino, attr, FUSE_SET_ATTR_MODE).status().code(), EPERM);
+  attr.st_uid = ::getuid() + 1;
+  EXPECT_EQ(fs_->SetAttr(doc->param.ino, attr, FUSE_SET_ATTR_UID).status().code(), EPERM);
+  attr.st_mode = S_IFDIR | 0755;
+  EXPECT_TRUE(fs_->SetAttr(dir, attr, FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_MTIME).ok());
+  // A file being written takes anything but a size it did not write.
+  FsResult<Created> c = fs_->Create(dir, "x", O_WRONLY | O_CREAT);
+  ASSERT_TRUE(c.ok());
+  const uint64_t ino = c->entry.param.ino;
+  attr.st_mode = S_IFREG | 0600;
+  EXPECT_TRUE(fs_->SetAttr(ino, attr, all).ok());
+  ASSERT_EQ(*fs_->Write(ino, c->opened.fh, "{\"a\":1}"), 7u);
+  attr.st_size = 7;
+  EXPECT_TRUE(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE, c->opened.fh).ok());
+  attr.st_size = 3;
+  EXPECT_EQ(fs_->SetAttr(ino, attr, FUSE_SET_ATTR_SIZE, c->opened.fh).status().code(), EPERM);
+  fs_->Release(ino, c->opened.fh);
+  fs_->Forget(ino, 1);
+  EXPECT_EQ(store_->Stat("t")->count, 2u);
+}
+
+TEST_F(FilesystemTest, AWrittenNameAnswersLookupWhileOpenAndForAGraceAfterTheLastClose) {
+  ASSERT_TRUE(store_->CreateTopic("t").ok());
+  const uint64_t dir = TopicIno("t");
+  FsResult<Created> c = fs_->Create(dir, "new.json", O_WRONLY | O_CREAT);
+  ASSERT_TRUE(c.ok());
+  const uint64_t ino = c->entry.param.ino;
+  std::this_thread::sleep_for(2 * kGrace);
+  FsResult<Entry> open = fs_->Lookup(dir, "new.json");
+  ASSERT_TRUE(open.ok()) << "visible as long as it is open";
+  EXPECT_EQ(open->param.ino, ino);
+  fs_->Forget(ino, 1);
+  // Opened again by name (`>>` twice): a stream of its own.
+  FsResult<Opened> again = fs_->Open(ino, O_WRONLY | O_APPEND);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(*fs_->Write(ino, c->opened.fh, "{\"a\":"), 5u);
+  ASSERT_EQ(*fs_->Write(ino, again->fh, "{\"b\":2}"), 7u);
+  ASSERT_EQ(*fs_->Write(ino, c->opened.fh, "1}"), 2u);
+  EXPECT_EQ(store_->Get("t", 0)->data, "{\"b\":2}");
+  EXPECT_EQ(store_->Get("t", 1)->data, "{\"a\":1}");
+  fs_->Release(ino, again->fh);
+  fs_->Release(ino, c->opened.fh);
+  EXPECT_TRUE(fs_->Lookup(dir, "new.json").ok()) << "just closed";
+  fs_->Forget(ino, 1);
+  const auto deadline = std::chrono::steady_clock::now() + 20 * kGrace;
+  while (fs_->Lookup(dir, "new.json").ok() && std::chrono::steady_clock::now() < deadline) {
+    fs_->Forget(ino, 1);
+    std::this_thread::sleep_for(kGrace / 10);
+  }
+  EXPECT_EQ(fs_->Lookup(dir, "new.json").status().code(), ENOENT)
+      << "gone once the grace has passed";
+  fs_->Forget(ino, 1);  // the entry create handed out
+  EXPECT_EQ(fs_->nodes().size(), 2u) << "root and topic";
+}
+
+TEST_F(FilesystemTest, RenameMovesOnlyAWrittenNameWithinItsTopic) {
+  Append("t", 1);
+  ASSERT_TRUE(store_->CreateTopic("u").ok());
+  const uint64_t dir = TopicIno("t"), other = TopicIno("u");
+  FsResult<Created> c = fs_->Create(dir, ".tmp", O_WRONLY | O_CREAT);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(fs_->Rename(dir, ".tmp", dir, "000000.json", 0).code(), EPERM);
+  EXPECT_EQ(fs_->Rename(dir, ".tmp", dir, "000000.json", RENAME_NOREPLACE).code(), EEXIST);
+  EXPECT_EQ(fs_->Rename(dir, ".tmp", other, "x", 0).code(), EPERM);
+  EXPECT_EQ(fs_->Rename(dir, ".tmp", dir, ".follow", 0).code(), EPERM);
+  EXPECT_EQ(fs_->Rename(dir, "000000.json", dir, "x", 0).code(), EPERM);
+  EXPECT_EQ(fs_->Rename(dir, "missing", dir, "x", 0).code(), ENOENT);
+  EXPECT_EQ(fs_->Rename(kRootIno, "t", kRootIno, "v", 0).code(), EPERM);
+  EXPECT_EQ(fs_->Rename(dir, ".tmp", dir, "final.json", 0).code(), 0);
+  EXPECT_EQ(fs_->Lookup(dir, ".tmp").status().code(), ENOENT);
+  FsResult<Entry> moved = fs_->Lookup(dir, "final.json");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->param.ino, c->entry.param.ino);
+  fs_->Forget(moved->param.ino, 1);
+  EXPECT_EQ(fs_->Unlink(dir, "final.json").code(), 0);
+  EXPECT_EQ(fs_->Lookup(dir, "final.json").status().code(), ENOENT);
+  fs_->Release(c->entry.param.ino, c->opened.fh);
+}
+
+TEST_F(FilesystemTest, XattrsOutsideTheUserNamespaceAreUnsupported) {
+  Append("t", 1);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> doc = fs_->Lookup(dir, "000000.json");
+  ASSERT_TRUE(doc.ok());
+  for (uint64_t ino : {kRootIno, dir, doc->param.ino}) {
+    EXPECT_EQ(fs_->GetXattr(ino, "security.selinux").status().code(), ENOTSUP);
+    EXPECT_EQ(fs_->GetXattr(ino, "system.posix_acl_access").status().code(), ENOTSUP);
+    EXPECT_EQ(fs_->GetXattr(ino, "user.other").status().code(), ENODATA);
+  }
+  EXPECT_EQ(*fs_->GetXattr(dir, "user.pdfs.count"), "1");
 }
 
 }  // namespace

@@ -184,6 +184,21 @@ TEST_P(SemanticsTest, ASyntaxErrorGivesAShortCountThenEinval) {
   EXPECT_EQ(Meta("t")["count"], 1);
 }
 
+// "Appending: a JSON array of objects appends its elements; a UTF-8 byte order mark is skipped"
+TEST_P(SemanticsTest, ArraysAppendTheirElementsAndAByteOrderMarkIsSkipped) {
+  ASSERT_EQ(::mkdir(Path("t").c_str(), 0755), 0);
+  AppendOutcome out =
+      AppendFile(Path("t/x"), {"\xEF\xBB\xBF[{\"a\":1},", "{\"b\":2}]\n{\"c\":3}\n[]\n"});
+  EXPECT_EQ(out.writes[0].result, 12);
+  EXPECT_EQ(out.close.result, 0);
+  EXPECT_EQ(Get("/stream/t/0-"), "[{\"a\":1},{\"b\":2},{\"c\":3}]");
+  // Elements are appended as they complete; an array still open at close is EINVAL.
+  out = AppendFile(Path("t/y"), {"[{\"d\":4},"});
+  EXPECT_EQ(out.writes[0].result, 9);
+  EXPECT_EQ(out.close.err, EINVAL);
+  EXPECT_EQ(Meta("t")["count"], 4);
+}
+
 // "Appending: an incomplete object at close makes close() fail with EINVAL; it is dropped"
 TEST_P(SemanticsTest, AnIncompleteObjectAtCloseIsEinvalAndDropped) {
   ASSERT_EQ(::mkdir(Path("t").c_str(), 0755), 0);
@@ -212,21 +227,29 @@ TEST_P(SemanticsTest, PendingBytesSurviveTheCloseOfADuplicateDescriptor) {
   EXPECT_EQ(Get("/stream/t/0-"), "[{\"a\":1}]");
 }
 
-// "Appending: an appender's name is never visible to lookup, readdir or stat"
-TEST_P(SemanticsTest, AnAppendersNameIsNeverVisible) {
+// "Appending: the name you wrote to is never listed; it answers lookup as an empty file while
+// open and for a few seconds after the last close, then no more"
+TEST_P(SemanticsTest, AWrittenNameIsNeverListedAndAnswersLookupOnlyWhileJustWritten) {
   ASSERT_EQ(::mkdir(Path("t").c_str(), 0755), 0);
   int fd = ::open(Path("t/new.json").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   ASSERT_GE(fd, 0);
   struct stat st;
   EXPECT_EQ(::fstat(fd, &st), 0) << "the open file itself has attributes";
   EXPECT_EQ(st.st_size, 0);
-  EXPECT_EQ(::stat(Path("t/new.json").c_str(), &st), -1);
-  EXPECT_EQ(errno, ENOENT);
   ASSERT_EQ(::write(fd, "{}", 2), 2);
   EXPECT_EQ(ListDir(Path("t")), std::vector<std::string>{"000000.json"});
   EXPECT_EQ(::close(fd), 0);
-  EXPECT_EQ(::stat(Path("t/new.json").c_str(), &st), -1);
-  EXPECT_EQ(errno, ENOENT);
+  // What cp -a, install, tar x and rsync do next, by name: it works.
+  ASSERT_EQ(::stat(Path("t/new.json").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_size, 0) << "an empty, write-only file";
+  EXPECT_EQ(::chmod(Path("t/new.json").c_str(), 0600), 0);
+  EXPECT_EQ(ListDir(Path("t")), std::vector<std::string>{"000000.json"}) << "never listed";
+  EXPECT_TRUE(
+      Eventually([&] { return ::stat(Path("t/new.json").c_str(), &st) == -1 && errno == ENOENT; },
+                 std::chrono::seconds(20)))
+      << "the name goes a few seconds after the last close";
+  EXPECT_EQ(Get("/stream/t/0-"), "[{}]");
   // A name past the end is new, too: it appends where the stream ends.
   AppendOutcome out = AppendFile(Path("t/000005.json"), {"{\"b\":1}"});
   EXPECT_EQ(out.close.result, 0);
@@ -257,15 +280,104 @@ TEST_P(SemanticsTest, TruncateToZeroCutsTheStreamAtThatDocument) {
   EXPECT_EQ(ReadAll(Path("t/000004.json")), "{\"new\":4}");
 }
 
-// "Removing: rm doc cuts the stream there (as DELETE /stream/t/N)"
-TEST_P(SemanticsTest, UnlinkCutsTheStreamAtThatDocument) {
+// "Removing: rm removes exactly the document named when it is the first or the last; any other
+// is EPERM"
+TEST_P(SemanticsTest, UnlinkRemovesOnlyTheFirstOrTheLastDocument) {
   Seed("t", 10);
-  EXPECT_EQ(::unlink(Path("t/000003.json").c_str()), 0);
-  EXPECT_EQ(Meta("t")["count"], 3);
+  EXPECT_EQ(::unlink(Path("t/000003.json").c_str()), -1);
+  EXPECT_EQ(errno, EPERM) << "a stream has no holes";
+  EXPECT_EQ(Meta("t")["count"], 10);
+  // The last: the next append takes its location again.
+  EXPECT_EQ(::unlink(Path("t/000009.json").c_str()), 0);
+  EXPECT_EQ(Meta("t")["count"], 9);
+  // The first: the others keep their locations.
+  EXPECT_EQ(::unlink(Path("t/000000.json").c_str()), 0);
+  EXPECT_EQ(Get("/stream/t/0-"),
+            "[{\"n\":1},{\"n\":2},{\"n\":3},{\"n\":4},{\"n\":5},{\"n\":6},"
+            "{\"n\":7},{\"n\":8}]");
+  EXPECT_EQ(ReadAll(Path("t/000008.json")), "{\"n\":8}");
+  EXPECT_EQ(ListDir(Path("t")).front(), "000001.json");
+  EXPECT_EQ(::unlink(Path("t/000000.json").c_str()), -1);
+  EXPECT_EQ(errno, ENOENT) << "gone, so rm -f ignores it";
   EXPECT_EQ(::unlink(Path("t/000005.json").c_str()), -1);
-  EXPECT_EQ(errno, ENOENT) << "already gone with the cut";
+  EXPECT_EQ(errno, EPERM);
   EXPECT_EQ(::unlink(Path("t/.follow").c_str()), -1);
   EXPECT_EQ(errno, EPERM);
+  AppendOutcome out = AppendFile(Path("t/a"), {"{\"new\":9}"});
+  EXPECT_EQ(out.close.result, 0);
+  EXPECT_EQ(ReadAll(Path("t/000009.json")), "{\"new\":9}");
+}
+
+// "Truncating: the cut of ftruncate(0) happens at close; a write on the same file refuses the
+// write with EPERM and cancels the cut (an editor saving in place)"
+TEST_P(SemanticsTest, TheCutOfFtruncateHappensAtCloseAndAWriteCancelsIt) {
+  Seed("t", 5);
+  int fd = ::open(Path("t/000002.json").c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, 0), 0);
+  EXPECT_EQ(Meta("t")["count"], 5) << "not before the close";
+  EXPECT_EQ(::close(fd), 0);
+  EXPECT_EQ(Meta("t")["count"], 2) << "at the close";
+
+  Seed("u", 5);
+  fd = ::open(Path("u/000002.json").c_str(), O_WRONLY | O_CREAT, 0644);  // as vim opens
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, 0), 0);
+  EXPECT_EQ(::write(fd, "{\"n\":9}\n", 8), -1);
+  EXPECT_EQ(errno, EPERM);
+  EXPECT_EQ(::close(fd), 0);
+  EXPECT_EQ(Get("/stream/u/0-"), "[{\"n\":0},{\"n\":1},{\"n\":2},{\"n\":3},{\"n\":4}]");
+  EXPECT_EQ(ReadAll(Path("u/000002.json")), "{\"n\":2}");
+}
+
+// "Metadata steps: chmod and chown to the values a file has, and setting times, succeed without
+// effect; other modes and owners are EPERM"
+TEST_P(SemanticsTest, MetadataStepsToTheSameValuesSucceedWithoutEffect) {
+  Seed("t", 1);
+  struct stat before, after;
+  ASSERT_EQ(::stat(Path("t/000000.json").c_str(), &before), 0);
+  EXPECT_EQ(::chmod(Path("t/000000.json").c_str(), 0644), 0);
+  EXPECT_EQ(::chown(Path("t/000000.json").c_str(), before.st_uid, before.st_gid), 0);
+  EXPECT_EQ(::utimensat(AT_FDCWD, Path("t/000000.json").c_str(), nullptr, 0), 0);
+  EXPECT_EQ(::chmod(Path("t").c_str(), 0755), 0);
+  EXPECT_EQ(::utimensat(AT_FDCWD, Path("t").c_str(), nullptr, 0), 0);
+  ASSERT_EQ(::stat(Path("t/000000.json").c_str(), &after), 0);
+  EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec) << "the append time stays";
+  EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+  EXPECT_EQ(::chmod(Path("t/000000.json").c_str(), 0600), -1);
+  EXPECT_EQ(errno, EPERM);
+  EXPECT_EQ(::chmod(Path("t").c_str(), 0700), -1);
+  EXPECT_EQ(errno, EPERM);
+  // A file being written takes every metadata step (cp -a, install -m 600, mkstemp).
+  int fd = ::open(Path("t/x").c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(::fchmod(fd, 0600), 0);
+  EXPECT_EQ(::fchown(fd, before.st_uid, before.st_gid), 0);
+  EXPECT_EQ(::futimens(fd, nullptr), 0);
+  ASSERT_EQ(::write(fd, "{\"x\":1}", 7), 7);
+  EXPECT_EQ(::ftruncate(fd, 7), 0) << "to the size written: no change";
+  EXPECT_EQ(::ftruncate(fd, 9), -1);
+  EXPECT_EQ(errno, EPERM);
+  EXPECT_EQ(::close(fd), 0);
+  EXPECT_EQ(Get("/stream/t/0-"), "[{\"n\":0},{\"x\":1}]");
+}
+
+// "Renaming: only a name a file was just written under can be renamed (rsync, atomic saves);
+// documents keep their locations"
+TEST_P(SemanticsTest, OnlyAJustWrittenNameCanBeRenamed) {
+  Seed("t", 2);
+  ASSERT_EQ(AppendFile(Path("t/.x.tmp"), {"{\"x\":1}\n"}).close.result, 0);
+  EXPECT_EQ(::rename(Path("t/.x.tmp").c_str(), Path("t/x.json").c_str()), 0);
+  struct stat st;
+  EXPECT_EQ(::stat(Path("t/x.json").c_str(), &st), 0);
+  EXPECT_EQ(::stat(Path("t/.x.tmp").c_str(), &st), -1);
+  EXPECT_EQ(::rename(Path("t/x.json").c_str(), Path("t/000001.json").c_str()), -1);
+  EXPECT_EQ(errno, EPERM) << "a document cannot be replaced";
+  ASSERT_EQ(::mkdir(Path("u").c_str(), 0755), 0);
+  EXPECT_EQ(::rename(Path("t/x.json").c_str(), Path("u/x.json").c_str()), -1);
+  EXPECT_EQ(errno, EPERM) << "its documents are in t";
+  EXPECT_EQ(::unlink(Path("t/x.json").c_str()), 0) << "rsync's clean-up: the name goes";
+  EXPECT_EQ(Get("/stream/t/0-"), "[{\"n\":0},{\"n\":1},{\"x\":1}]") << "the document stays";
 }
 
 // "rmdir deletes an empty topic; a non-empty one is ENOTEMPTY"
@@ -325,6 +437,11 @@ TEST_P(SemanticsTest, TopicsCarryCountAndSizeXattrs) {
   EXPECT_EQ(errno, ENODATA);
   EXPECT_EQ(::getxattr(Path("t/000000.json").c_str(), "user.pdfs.count", buf, sizeof(buf)), -1);
   EXPECT_EQ(errno, ENODATA);
+  // No security labels or ACLs: ENOTSUP, so ls -l and cp stop asking.
+  for (const char* name : {"security.selinux", "system.posix_acl_access"}) {
+    EXPECT_EQ(::getxattr(Path("t/000000.json").c_str(), name, buf, sizeof(buf)), -1);
+    EXPECT_EQ(errno, ENOTSUP) << name;
+  }
 }
 
 // "Not supported: rename, links, symlinks, chmod/chown, special files (EPERM); setxattr (ENOTSUP)"

@@ -592,11 +592,13 @@ bool CrashLoop::ModelStep(ModelTopic& m, httplib::Client& http, std::mt19937_64&
     return true;
   }
   if (pick < 85 && count > 0) {  // a cut, four ways
-    const uint64_t at = rng() % count;
+    const int way = static_cast<int>(rng() % 4);
+    // unlink removes only the first or the last document: the last here.
+    const uint64_t at = way == 3 ? count - 1 : rng() % count;
     ModelState after = before;
     after.docs.resize(at);
     const std::string doc_path = Mount(m.name + "/" + DocFileName(at));
-    switch (rng() % 4) {
+    switch (way) {
       case 0: {
         begin("HTTP DELETE of a location", {after});
         auto r = http.Delete(("/stream/" + m.name + "/" + std::to_string(at)).c_str());

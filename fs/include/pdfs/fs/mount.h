@@ -37,8 +37,9 @@ struct MountOptions {
 
 // The absolute, symlink-free path of a mountpoint, or one sentence saying
 // why it cannot be one: NotFound if it does not exist, InvalidArgument if it
-// is not a directory, IOError otherwise (for a dead mount left by a crashed
-// daemon, with the command that clears it).
+// is not a directory, AlreadyExists if a live pdfs is mounted there (a
+// second mount would hide it), IOError otherwise (for a dead mount left by a
+// crashed daemon, with the command that clears it).
 Result<std::string> ResolveMountpoint(const std::string& path);
 
 // A pdfs daemon that was killed (kill -9, a crash) leaves its mount behind:
