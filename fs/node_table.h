@@ -17,11 +17,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
-#include <tuple>
 #include <unordered_map>
 #include <vector>
+
+#include "document_nodes.h"
 
 namespace pdfs::fs {
 
@@ -57,38 +57,46 @@ struct NodeIdentity {
   int64_t mtime_ms = 0;   // kDocument: append time
 };
 
-// One inode the kernel holds. Shared by the table and by requests in
-// flight; the identity is fixed after construction, the flags are atomics so
-// that readers need no lock.
+class NodeTable;
+
+// One inode the kernel holds, as requests see it; the identity is fixed
+// after construction. A root, topic, appender or follow node is shared by
+// the table and by requests in flight, its flags atomics that readers take
+// without a lock. A document node is a view made by NodeTable::Find or Ref:
+// the table keeps documents packed (document_nodes.h), so their flags are
+// read from and written to the table.
 class Node {
  public:
   explicit Node(NodeIdentity identity) : id(std::move(identity)) {}
+  Node(NodeIdentity identity, const NodeTable* table) : id(std::move(identity)), table_(table) {}
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   // Fixed after construction.
   const NodeIdentity id;
 
-  // True once the document or topic this node names is gone. Never cleared:
-  // requests on a stale node answer ESTALE.
-  bool stale() const { return stale_.load(std::memory_order_acquire); }
+  // True once the document or topic this node names is gone (or, for a
+  // document, once the kernel has forgotten it). Never cleared: requests on
+  // a stale node answer ESTALE.
+  bool stale() const;
   // True if the node was added while a removal was being recorded, so the
   // listener may have missed it: the next request must ask the backend.
-  bool needs_check() const { return needs_check_.load(std::memory_order_acquire); }
-  void MarkChecked() { needs_check_.store(false, std::memory_order_release); }
+  bool needs_check() const;
+  void MarkChecked();
 
  private:
   friend class NodeTable;
+  const NodeTable* const table_ = nullptr;  // documents: where the flags are
   std::atomic<bool> stale_{false};
   std::atomic<bool> needs_check_{false};
   uint64_t lookups_ = 0;  // Guarded by NodeTable::mu_.
 };
 
-// Thread-safe. One mutex, mu_, guards the map, the document index and every
-// lookup count; it is a leaf lock: nothing else is locked and no backend or
-// kernel call is made while it is held. A count is raised in the same
-// critical section that finds or creates the node, so a forget racing a
-// lookup can never erase a node that is being handed out.
+// Thread-safe. One mutex, mu_, guards the map, the packed documents, the
+// topic names and every lookup count; it is a leaf lock: nothing else is
+// locked and no backend or kernel call is made while it is held. A count is
+// raised in the same critical section that finds or creates the node, so a
+// forget racing a lookup can never erase a node that is being handed out.
 class NodeTable {
  public:
   NodeTable();
@@ -123,16 +131,35 @@ class NodeTable {
   uint64_t lookups(uint64_t ino) const;
 
  private:
+  friend class Node;
+  // The flags of a document node (a missing one is stale).
+  bool DocumentStale(uint64_t ino) const;
+  bool DocumentNeedsCheck(uint64_t ino) const;
+  void DocumentChecked(uint64_t ino) const;
+
   // REQUIRES: mu_ held.
+  std::shared_ptr<Node> DocumentViewLocked(const DocumentNodes::Slot& slot) const;
   std::vector<std::shared_ptr<Node>> MarkDocumentsLocked(uint64_t topic_id, uint64_t from,
                                                          uint64_t to);
+  // The index of a topic's name for document slots, counting one more
+  // slot that uses it; and one fewer.
+  uint32_t AcquireTopicLocked(uint64_t topic_id, const std::string& name);
+  void ReleaseTopicLocked(uint32_t index);
+
+  struct TopicName {
+    std::string name;
+    uint64_t id = 0;
+    uint64_t slots = 0;  // document slots that name it; 0: the entry is free
+  };
 
   mutable std::mutex mu_;
-  // Guarded by mu_.
-  std::unordered_map<uint64_t, std::shared_ptr<Node>> nodes_;
-  // (topic id, location, ino) of every document node, so a truncation finds
-  // the names the kernel holds without a scan.
-  std::set<std::tuple<uint64_t, uint64_t, uint64_t>> documents_;
+  // Guarded by mu_. Documents are packed apart from the other nodes; their
+  // flags change under const methods (Node views), hence mutable.
+  std::unordered_map<uint64_t, std::shared_ptr<Node>> nodes_;  // all but documents
+  mutable DocumentNodes documents_;
+  std::vector<TopicName> topics_;
+  std::vector<uint32_t> free_topics_;
+  std::unordered_map<uint64_t, uint32_t> topic_index_;  // topic id -> index in topics_
   uint64_t epoch_ = 0;
 };
 
