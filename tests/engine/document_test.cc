@@ -17,6 +17,20 @@ std::vector<std::string> Docs(const DocumentBatch& batch) {
   return out;
 }
 
+// Feeds `input` as a stream in pieces of `k` bytes; the documents, with
+// every piece accepted and the end of input valid.
+std::vector<std::string> StreamInPieces(std::string_view input, size_t k) {
+  DocumentParser parser(Shape::kObjectStream, {});
+  DocumentBatch batch;
+  for (size_t i = 0; i < input.size(); i += k) {
+    auto r = parser.Feed(input.substr(i, k), &batch);
+    EXPECT_TRUE(r.status.ok()) << "k=" << k << " i=" << i << ": " << r.status.ToString();
+  }
+  EXPECT_FALSE(parser.inside_value()) << "k=" << k;
+  EXPECT_TRUE(parser.Finish().ok()) << "k=" << k;
+  return Docs(batch);
+}
+
 Status ParseOne(std::string_view input, std::string* doc) {
   DocumentBatch batch;
   Status s = DocumentParser::ParseAll(input, Shape::kOneObject, {}, &batch);
@@ -156,16 +170,7 @@ TEST(DocumentParserTest, StreamSplitsObjectsWhateverTheWriteBoundaries) {
   const std::vector<std::string> want = {R"({"a":1})", "{\"b\":\"x\\u00e9\xC3\xA9\"}",
                                          R"({"c":{"d":[1,2.5e3]}})"};
   // Every split into pieces of size k, including k = 1 (every byte alone).
-  for (size_t k = 1; k <= input.size(); ++k) {
-    DocumentParser parser(Shape::kObjectStream, {});
-    DocumentBatch batch;
-    for (size_t i = 0; i < input.size(); i += k) {
-      auto r = parser.Feed(std::string_view(input).substr(i, k), &batch);
-      ASSERT_TRUE(r.status.ok()) << "k=" << k << " i=" << i << ": " << r.status.ToString();
-    }
-    ASSERT_TRUE(parser.Finish().ok());
-    EXPECT_EQ(Docs(batch), want) << "k=" << k;
-  }
+  for (size_t k = 1; k <= input.size(); ++k) EXPECT_EQ(StreamInPieces(input, k), want) << k;
 }
 
 TEST(DocumentParserTest, StreamWithAnErrorAcceptsTheCompleteObjectsBeforeIt) {
@@ -212,17 +217,7 @@ TEST(DocumentParserTest, StreamFinishFailsOnAnIncompleteObjectAndAcceptsEmptyInp
 TEST(DocumentParserTest, StreamAppendsTheElementsOfArraysBetweenObjects) {
   const std::string input = "[{\"a\":1}, {\"b\":2}]\n{\"c\":3} [ ] [{\"d\":[4]}]\n";
   const std::vector<std::string> want = {R"({"a":1})", R"({"b":2})", R"({"c":3})", R"({"d":[4]})"};
-  for (size_t k = 1; k <= input.size(); ++k) {
-    DocumentParser parser(Shape::kObjectStream, {});
-    DocumentBatch batch;
-    for (size_t i = 0; i < input.size(); i += k) {
-      auto r = parser.Feed(std::string_view(input).substr(i, k), &batch);
-      ASSERT_TRUE(r.status.ok()) << "k=" << k << " i=" << i << ": " << r.status.ToString();
-    }
-    EXPECT_FALSE(parser.inside_value());
-    ASSERT_TRUE(parser.Finish().ok());
-    EXPECT_EQ(Docs(batch), want) << "k=" << k;
-  }
+  for (size_t k = 1; k <= input.size(); ++k) EXPECT_EQ(StreamInPieces(input, k), want) << k;
 }
 
 TEST(DocumentParserTest, StreamArraysHoldOnlyObjectsAndMustBeClosed) {
@@ -247,13 +242,8 @@ TEST(DocumentParserTest, StreamSkipsAByteOrderMarkBeforeEachValue) {
   const std::string bom = "\xEF\xBB\xBF";
   const std::string input = bom + "{\"a\":1}\n" + bom + "[{\"b\":2}]" + bom + " \n";
   for (size_t k = 1; k <= input.size(); ++k) {
-    DocumentParser parser(Shape::kObjectStream, {});
-    DocumentBatch batch;
-    for (size_t i = 0; i < input.size(); i += k) {
-      ASSERT_TRUE(parser.Feed(std::string_view(input).substr(i, k), &batch).status.ok()) << k;
-    }
-    ASSERT_TRUE(parser.Finish().ok());
-    EXPECT_EQ(Docs(batch), (std::vector<std::string>{R"({"a":1})", R"({"b":2})"})) << k;
+    EXPECT_EQ(StreamInPieces(input, k), (std::vector<std::string>{R"({"a":1})", R"({"b":2})"}))
+        << k;
   }
   // Only a whole mark, and never inside a value.
   DocumentBatch batch;

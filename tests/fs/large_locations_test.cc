@@ -4,8 +4,6 @@
 // `999999.json`. What lists in location order, and so what to use on such
 // topics: the directory's own order (ls -f, ls -U, find), and version sort
 // (ls -v, sort -V). README, "Names and lookup".
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
 
 #include <string>
@@ -22,17 +20,13 @@ using namespace pdfs::testing;
 // A topic whose stored documents are at locations 999,997 .. 1,000,002:
 // appended by the engine directly (a million empty objects in a few
 // seconds), trimmed from the front, then mounted.
-class LargeLocationsTest : public ::testing::Test {
+class LargeLocationsTest : public MountTestBase {
  protected:
   void SetUp() override {
-    PDFS_REQUIRE_FUSE();
-    data_ = dir_.Sub("data");
-    mnt_ = dir_.Sub("mnt");
-    ASSERT_EQ(::mkdir(mnt_.c_str(), 0755), 0);
     {
       Options options;
       options.sync = false;
-      Result<std::unique_ptr<Store>> store = Store::Open(options, data_);
+      Result<std::unique_ptr<Store>> store = Store::Open(options, dir_.Sub("data"));
       ASSERT_TRUE(store.ok()) << store.status().ToString();
       std::string objects;
       for (int i = 0; i < 100000; ++i) objects += "{}";
@@ -47,18 +41,12 @@ class LargeLocationsTest : public ::testing::Test {
       ASSERT_TRUE((*store)->Append("t", last).ok());
       ASSERT_TRUE((*store)->TrimFront("t", 999997).ok());
     }
-    pdfs_ = std::make_unique<MountedPdfs>(data_, mnt_, std::vector<std::string>{}, false);
-    ASSERT_TRUE(pdfs_->ok());
+    MountTestBase::SetUp();  // mounts that data directory
   }
-  void TearDown() override { pdfs_.reset(); }
 
   RunResult Bash(const std::string& script) {
     return pdfs::testing::Run({"/bin/bash", "-c", "cd '" + mnt_ + "/t' && " + script});
   }
-
-  TempDir dir_;
-  std::string data_, mnt_;
-  std::unique_ptr<MountedPdfs> pdfs_;
 };
 
 TEST_F(LargeLocationsTest, TextOrderPutsSevenDigitNamesFirstReaddirAndVersionOrderDoNot) {

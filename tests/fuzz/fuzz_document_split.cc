@@ -22,7 +22,8 @@
 //    the rest after a short write): appends exactly the documents of the
 //    whole input before its first error, a short count only ever ends after a
 //    document, a write that completes nothing fails with EINVAL or EFBIG and
-//    appends nothing, and flush fails iff an object is incomplete.
+//    appends nothing, and flush fails iff the input is incomplete (an
+//    object, an array of objects or a byte order mark).
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
