@@ -156,6 +156,7 @@ class Follower {
     StreamClient::RangeQuery query;
     query.spec = std::to_string(next_) + "-";
     query.wait_seconds = wait_seconds_;
+    query.limit = kMostPerPoll;
     std::string brought;
     uint64_t received = 0;
     Status s = client_.GetRange(
@@ -205,7 +206,9 @@ class Follower {
   // many printed ones at most (their locations and fingerprints only).
   static constexpr uint64_t kPrimed = 64;
   static constexpr size_t kRemembered = 1024;
-  // Bytes of one poll held back until the check above; more waits.
+  // What one poll holds back until the check above (documents, and bytes
+  // for a server that ignores `limit`); the rest comes with the next poll.
+  static constexpr uint64_t kMostPerPoll = 1000;
   static constexpr size_t kMostBuffered = size_t{1} << 20;
 
   template <typename F>
