@@ -284,11 +284,14 @@ FsResult<Entry> Filesystem::LookupWrittenName(const TopicMeta& topic, std::strin
                                               uint64_t epoch) {
   std::optional<uint64_t> ino = written_names_.Find(topic.id, name);
   if (!ino) return Errno(ENOENT, "no such document name");
-  std::shared_ptr<Node> node =
-      nodes_.Ref(NodeIdentity{NodeKind::kAppender, *ino, topic.topic, topic.id}, epoch);
+  nodes_.Ref(NodeIdentity{NodeKind::kAppender, *ino, topic.topic, topic.id}, epoch);
+  return AppenderEntry(*ino);
+}
+
+Entry Filesystem::AppenderEntry(uint64_t ino) const {
   Entry e;
-  e.param.ino = node->id.ino;
-  e.param.attr = FileStat(node->id.ino, S_IFREG | kDocumentMode, NowMs());
+  e.param.ino = ino;
+  e.param.attr = FileStat(ino, S_IFREG | kDocumentMode, NowMs());
   e.param.attr_timeout = e.param.entry_timeout = 0;
   return e;
 }
@@ -764,8 +767,8 @@ FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int
       TopicOfDirectory(parent, "the root holds only topics; make one with mkdir");
   if (!meta.ok()) return meta.status();
   if (name == kFollowName) return Errno(EEXIST, "the follow file exists");
-  // Every new name is an appender; its name is never visible (zero
-  // timeouts, and lookup does not know it).
+  // Every new name is an appender. Its name is never listed and never
+  // cached; lookup knows it only while it is just written (WrittenNames).
   auto appender =
       std::make_shared<Appender>(backend_, meta->topic, meta->id, options_.max_document_bytes);
   const uint64_t ino = MakeIno(NodeKind::kAppender, next_appender_.fetch_add(1));
@@ -777,9 +780,7 @@ FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int
   handle->node = node;
   handle->appender = appender;
   Created created;
-  created.entry.param.ino = ino;
-  created.entry.param.attr = FileStat(ino, S_IFREG | 0644, NowMs());
-  created.entry.param.attr_timeout = created.entry.param.entry_timeout = 0;
+  created.entry = AppenderEntry(ino);
   created.opened.direct_io = true;
   created.opened.fh = AddHandle(std::move(handle));
   return created;

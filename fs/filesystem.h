@@ -200,6 +200,8 @@ class Filesystem : public ChangeListener {
 
   Entry TopicEntry(const Node& node, const TopicMeta& meta) const;
   Entry DocumentEntry(const Node& node, bool canonical) const;
+  // A file written to a topic: never cached.
+  Entry AppenderEntry(uint64_t ino) const;
   struct stat RootStat() const;
   struct stat TopicStat(uint64_t ino, const TopicMeta& meta) const;
   struct stat DocumentStat(const NodeIdentity& id) const;
