@@ -2,7 +2,7 @@
 // The bytes written to it are a stream of JSON objects and arrays of objects
 // (DocumentParser::Shape::kObjectStream); each object, and each element of
 // an array, is appended as a document when the write that completes it
-// arrives (DESIGN.md section 4, "Appenders"). One per open file.
+// arrives (README, "Appending (writing to a new name)"). One per open file.
 #ifndef PDFS_FS_APPENDER_H_
 #define PDFS_FS_APPENDER_H_
 

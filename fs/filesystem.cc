@@ -488,11 +488,11 @@ Errno Filesystem::Unlink(uint64_t parent, std::string_view name) {
 }
 
 Errno Filesystem::RemoveDocument(const std::string& topic, uint64_t location) {
-  // DESIGN.md section 4: unlink removes exactly the named document or is
-  // refused; no unlink takes other documents with it (`mv` out of the
-  // mount, `cp -f`, `tar x` and `find -delete` unlink, and rely on that).
-  // A conflict means an append came between the judgement and the cut, so
-  // the document is no longer the last: judge again.
+  // README, "Cutting a stream and removing documents": unlink removes
+  // exactly the named document or is refused; no unlink takes other documents with it (`mv` out of
+  // the mount, `cp -f`, `tar x` and `find -delete` unlink, and rely on that). A conflict means an
+  // append came between the judgement and the cut, so the document is no longer the last: judge
+  // again.
   constexpr int kJudgements = 3;
   for (int i = 0; i < kJudgements; ++i) {
     Result<TopicMeta> meta = backend_->StatTopic(topic);

@@ -159,7 +159,6 @@ class Filesystem : public ChangeListener {
   void OnChange(const ChangeEvent& event) override;
 
   const NodeTable& nodes() const { return nodes_; }
-  const WrittenNames& written_names() const { return written_names_; }
   // Open files. For tests.
   size_t open_files() const;
 
@@ -188,7 +187,8 @@ class Filesystem : public ChangeListener {
                                  std::optional<uint64_t> fh);
   // EPERM unless every mode and owner `to_set` asks for is what the file
   // already has (`mode`, and the mount's owner): chmod and chown to the same
-  // values succeed without effect, as do times (DESIGN.md section 4).
+  // values succeed without effect, as do times (README, "Documents are
+  // immutable").
   Errno CheckFixedAttributes(const struct stat& attr, int to_set, mode_t mode,
                              const NodeIdentity& id) const;
   // Unlink of an existing document: the first is trimmed, the last cut,

@@ -5,8 +5,8 @@
 // Why: real tools follow their writes with metadata steps by name — cp -a
 // and install chmod the name, tar x and rsync -a set its times, rsync and
 // "atomic save" code rename a temporary name into place, and clean up with
-// unlink. Those steps must find the name (DESIGN.md section 4: a tool that
-// stored what it was asked to store finishes with success), yet an
+// unlink. Those steps must find the name (README, "Ordinary tools": a tool
+// that stored what it was asked to store finishes with success), yet an
 // appender's name is never a document and is never listed. So a written name
 // answers lookup, as an empty write-only file, until the grace has passed;
 // readdir never shows it.
