@@ -176,14 +176,17 @@ Status DocumentParser::Step(const char* begin, const char* end, const char** sto
                                          ? "expected '[' to start an array of documents"
                                      : shape_ == Shape::kOneObject
                                          ? "a document must be a JSON object starting with '{'"
-                                         : "expected a JSON object or an array of objects") +
+                                     : shape_ == Shape::kObjectOrArray
+                                         ? "expected a JSON object or an array of objects"
+                                         : "a document must be a JSON object, or an array of "
+                                           "objects") +
                          ", found " + Describe(c));
           }
           break;
         case kTopBom:
           if (c != kBom[st_.bom_matched]) {
             return Error(
-                "expected a JSON object or an array of objects, found an incomplete "
+                "a document must be a JSON object, or an array of objects, found an incomplete "
                 "byte order mark");
           }
           if (++st_.bom_matched == sizeof(kBom)) st_.top = kTopStart;
