@@ -489,10 +489,11 @@ Errno Filesystem::Unlink(uint64_t parent, std::string_view name) {
 
 Errno Filesystem::RemoveDocument(const std::string& topic, uint64_t location) {
   // README, "Cutting a stream and removing documents": unlink removes
-  // exactly the named document or is refused; no unlink takes other documents with it (`mv` out of
-  // the mount, `cp -f`, `tar x` and `find -delete` unlink, and rely on that). A conflict means an
-  // append came between the judgement and the cut, so the document is no longer the last: judge
-  // again.
+  // exactly the named document or is refused; no unlink takes other
+  // documents with it (`mv` out of the mount, `cp -f`, `tar x` and
+  // `find -delete` unlink, and rely on that). A conflict means an append
+  // came between the judgement and the cut, so the document is no longer
+  // the last: judge again.
   constexpr int kJudgements = 3;
   for (int i = 0; i < kJudgements; ++i) {
     Result<TopicMeta> meta = backend_->StatTopic(topic);
@@ -500,17 +501,22 @@ Errno Filesystem::RemoveDocument(const std::string& topic, uint64_t location) {
     if (location < meta->first || location >= meta->count) {
       return Errno(ENOENT, "topic \"" + topic + "\" holds no document " + std::to_string(location));
     }
+    if (location + 1 == meta->count) {
+      // The last document (also when it is the only one): a cut that
+      // commits only while it is still the last, so the next append takes
+      // its location again, as after DELETE /stream/t/L.
+      Result<TopicMeta> cut = backend_->TruncateIfNext(topic, location, location + 1);
+      if (cut.ok()) return Errno();
+      if (cut.status().code() != Status::Code::kConflict) return Errno::FromStatus(cut.status());
+      continue;
+    }
     if (location == meta->first) {
       // The first document: retention's trim. The others keep their
       // locations, and an append racing this lands after it and stays.
       Result<TopicMeta> trimmed = backend_->TrimFront(topic, location + 1);
       return trimmed.ok() ? Errno() : Errno::FromStatus(trimmed.status());
     }
-    if (location + 1 != meta->count) break;
-    // The last document: a cut that commits only while it is still last.
-    Result<TopicMeta> cut = backend_->TruncateIfNext(topic, location, location + 1);
-    if (cut.ok()) return Errno();
-    if (cut.status().code() != Status::Code::kConflict) return Errno::FromStatus(cut.status());
+    break;
   }
   return Errno(EPERM, "document " + std::to_string(location) + " of topic \"" + topic +
                           "\" is neither its first nor its last, and a stream has no holes; to "

@@ -520,6 +520,7 @@ TEST_F(FilesystemTest, UnlinkTrimsTheFirstCutsTheLastAndRefusesTheRest) {
   EXPECT_EQ(fs_->Unlink(dir, "000003.json").code(), 0);
   EXPECT_EQ(fs_->Unlink(dir, "000002.json").code(), 0);
   EXPECT_EQ(store_->Stat("t")->documents(), 0u);
+  EXPECT_EQ(store_->Stat("t")->count, 2u) << "the only document goes as the last: a cut";
   EXPECT_EQ(fs_->RemoveDir(kRootIno, "t").code(), 0) << "so rm -rf ends with rmdir";
 }
 
