@@ -617,7 +617,12 @@ bool CrashLoop::ModelStep(ModelTopic& m, httplib::Client& http, std::mt19937_64&
         if (fd < 0) return fail(std::string("open: ") + std::strerror(errno));
         int rc = ::ftruncate(fd, 0);
         int err = errno;
-        ::close(fd);
+        // The cut happens at the close, so the close's result is the cut's
+        // (a kill during it: ECONNABORTED, and either state may follow).
+        if (::close(fd) != 0 && rc == 0) {
+          rc = -1;
+          err = errno;
+        }
         if (rc != 0) return fail(std::strerror(err));
         break;
       }
