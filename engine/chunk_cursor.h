@@ -1,0 +1,70 @@
+// Finding the chunk of items that holds a location (key_codec.h has the
+// chunk format). Not part of the public API.
+#ifndef PDFS_ENGINE_CHUNK_CURSOR_H_
+#define PDFS_ENGINE_CHUNK_CURSOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <rocksdb/db.h>
+
+#include "db_handles.h"
+#include "key_codec.h"
+#include "pdfs/store.h"
+
+namespace pdfs::engine {
+
+// A chunk and the locations it holds, [first, last].
+struct ChunkRef {
+  ChunkView view;
+  uint64_t first = 0;
+  uint64_t last = 0;
+};
+
+// Probes the chunks of one topic with one iterator, so that many probes (a
+// binary search) see one state and pay for one iterator. Belongs to one
+// thread; destroy it before the snapshot is released.
+class ChunkCursor {
+ public:
+  // `snapshot` may be null: the latest state.
+  ChunkCursor(const DbHandles& db, uint64_t topic_id, const rocksdb::Snapshot* snapshot);
+  ChunkCursor(const ChunkCursor&) = delete;
+  ChunkCursor& operator=(const ChunkCursor&) = delete;
+
+  // The chunk holding `location`, valid until the next Seek. NotFound if no
+  // stored chunk holds it (past the end, trimmed, or cut); IOError if the
+  // chunk is corrupt or the read fails.
+  Status Seek(uint64_t location, ChunkRef* out);
+
+ private:
+  const DbHandles& db_;
+  const uint64_t topic_id_;
+  const DocKey upper_key_;
+  rocksdb::Slice upper_bound_;  // points into upper_key_; must outlive it_
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+// A chunk copied out of RocksDB.
+struct StoredChunk {
+  std::string value;
+  ChunkView view;  // over `value`: do not copy or move a StoredChunk
+  uint64_t first = 0;
+  uint64_t last = 0;
+};
+// The stored chunk holding (id, location), in the latest state: NotFound if
+// none holds it.
+Status ReadChunk(const DbHandles& db, uint64_t id, uint64_t location, StoredChunk* out);
+
+// Sets *out to item `i` of a chunk whose first location is `first`.
+void FillRecord(const ChunkView& chunk, uint64_t first, uint32_t i, Record* out);
+
+// The key must outlive the Slice: use it within one expression.
+inline rocksdb::Slice KeySlice(const DocKey& key) { return rocksdb::Slice(key.data(), key.size()); }
+inline std::string_view View(const rocksdb::Slice& s) {
+  return std::string_view(s.data(), s.size());
+}
+
+}  // namespace pdfs::engine
+
+#endif  // PDFS_ENGINE_CHUNK_CURSOR_H_
