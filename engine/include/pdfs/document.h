@@ -100,12 +100,12 @@ class DocumentParser {
  private:
   // The scanner's state; a plain value so that Feed() can rewind by copying.
   struct State {
-    uint8_t mode = 0;           // what the next byte may be (see document.cc)
-    uint8_t top = 0;            // where we are outside any document
-    uint8_t string_is_key = 0;  // the current string is an object key
-    uint8_t hex_left = 0;       // \uXXXX digits still to read
-    uint8_t utf8_left = 0;      // UTF-8 continuation bytes still to read
-    uint8_t utf8_lo = 0x80;     // bounds of the next continuation byte
+    uint8_t mode = 0;            // what the next byte may be (see document.cc)
+    uint8_t top = 0;             // where we are outside any document
+    uint8_t string_is_key = 0;   // the current string is an object key
+    uint8_t hex_left = 0;        // \uXXXX digits still to read
+    uint8_t utf8_left = 0;       // UTF-8 continuation bytes still to read
+    uint8_t utf8_lo = 0x80;      // bounds of the next continuation byte
     uint8_t utf8_hi = 0xBF;
     uint8_t want_low_surrogate = 0;  // a \uD800-\uDBFF escape needs its pair
     uint16_t code_unit = 0;          // the \uXXXX value being read
