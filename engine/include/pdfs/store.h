@@ -95,6 +95,8 @@ class RangeReader {
 struct IndexEntry {
   std::string key;
   uint64_t location = 0;
+
+  bool operator==(const IndexEntry&) const = default;
 };
 
 // A streamed scan of index entries from one snapshot, with bounded memory.
