@@ -5,7 +5,8 @@
 
 namespace pdfs::engine {
 
-ChunkCursor::ChunkCursor(const DbHandles& db, uint64_t topic_id, const rocksdb::Snapshot* snapshot)
+ChunkCursor::ChunkCursor(const DbHandles& db, uint64_t topic_id, const rocksdb::Snapshot* snapshot,
+                         Use use)
     : db_(db),
       topic_id_(topic_id),
       upper_key_(EncodeDocKey(topic_id + 1, 0)),
@@ -13,30 +14,45 @@ ChunkCursor::ChunkCursor(const DbHandles& db, uint64_t topic_id, const rocksdb::
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   ro.iterate_upper_bound = &upper_bound_;
+  if (use == Use::kScan) {
+    ro.fill_cache = false;
+    ro.adaptive_readahead = true;
+  }
   it_.reset(db_.db->NewIterator(ro, db_.docs));
 }
 
-Status ChunkCursor::Seek(uint64_t location, ChunkRef* out) {
-  it_->Seek(KeySlice(EncodeDocKey(topic_id_, location)));
+Status ChunkCursor::Current(ChunkRef* out) {
   if (!it_->Valid()) {
-    if (!it_->status().ok()) return db_.FromRocks(it_->status(), "reading a document");
-    return Status::NotFound("location " + std::to_string(location) + " is not stored");
+    if (!it_->status().ok()) return db_.FromRocks(it_->status(), "reading documents");
+    return Status::NotFound("no chunk is stored there");
   }
   uint64_t key_id = 0;
-  if (!DecodeDocKey(View(it_->key()), &key_id, &out->last)) {
-    return Status::IOError("a stored document key is corrupt");
-  }
-  if (!out->view.Parse(View(it_->value())) || out->view.count() > out->last + 1) {
-    return Status::IOError("the chunk holding location " + std::to_string(location) +
-                           " is corrupt");
+  if (!DecodeDocKey(View(it_->key()), &key_id, &out->last) ||
+      !out->view.Parse(View(it_->value())) || out->view.count() > out->last + 1) {
+    return Status::IOError("a stored chunk of documents is corrupt");
   }
   out->first = out->last + 1 - out->view.count();
+  return Status::Ok();
+}
+
+Status ChunkCursor::SeekAtOrAfter(uint64_t location, ChunkRef* out) {
+  it_->Seek(KeySlice(EncodeDocKey(topic_id_, location)));
+  return Current(out);
+}
+
+Status ChunkCursor::Seek(uint64_t location, ChunkRef* out) {
+  Status s = SeekAtOrAfter(location, out);
   // A chunk starting after `location` means it is not stored (a truncation
   // committed since the caller looked, or a trimmed front).
-  if (out->first > location) {
+  if (s.IsNotFound() || (s.ok() && out->first > location)) {
     return Status::NotFound("location " + std::to_string(location) + " is not stored");
   }
-  return Status::Ok();
+  return s;
+}
+
+Status ChunkCursor::Next(ChunkRef* out) {
+  it_->Next();
+  return Current(out);
 }
 
 Status ReadChunk(const DbHandles& db, uint64_t id, uint64_t location, StoredChunk* out) {

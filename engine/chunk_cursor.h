@@ -22,22 +22,37 @@ struct ChunkRef {
   uint64_t last = 0;
 };
 
-// Probes the chunks of one topic with one iterator, so that many probes (a
-// binary search) see one state and pay for one iterator. Belongs to one
+// Walks the chunks of one topic with one iterator: many probes (a binary
+// search) or a scan see one state and pay for one iterator. Belongs to one
 // thread; destroy it before the snapshot is released.
 class ChunkCursor {
  public:
+  enum class Use {
+    kProbes,  // point lookups: keep what they read in the block cache
+    kScan,    // a long range: read ahead, and do not evict the hot working set
+  };
   // `snapshot` may be null: the latest state.
-  ChunkCursor(const DbHandles& db, uint64_t topic_id, const rocksdb::Snapshot* snapshot);
+  ChunkCursor(const DbHandles& db, uint64_t topic_id, const rocksdb::Snapshot* snapshot,
+              Use use = Use::kProbes);
   ChunkCursor(const ChunkCursor&) = delete;
   ChunkCursor& operator=(const ChunkCursor&) = delete;
 
-  // The chunk holding `location`, valid until the next Seek. NotFound if no
-  // stored chunk holds it (past the end, trimmed, or cut); IOError if the
-  // chunk is corrupt or the read fails.
+  // The chunk holding `location`, valid until the cursor moves again.
+  // NotFound if no stored chunk holds it (past the end, trimmed, or cut);
+  // IOError if the chunk is corrupt or the read fails.
   Status Seek(uint64_t location, ChunkRef* out);
+  // The chunk after the one the cursor is on. NotFound past the topic's
+  // last chunk. REQUIRES: the cursor is on a chunk (the last Seek or Next
+  // found one, or Seek found a later chunk than it was asked for).
+  Status Next(ChunkRef* out);
+  // The first chunk whose last location is at or after `location` (unlike
+  // Seek, it may start after it); NotFound if there is none.
+  Status SeekAtOrAfter(uint64_t location, ChunkRef* out);
 
  private:
+  // Decodes the chunk under the iterator; NotFound if there is none.
+  Status Current(ChunkRef* out);
+
   const DbHandles& db_;
   const uint64_t topic_id_;
   const DocKey upper_key_;

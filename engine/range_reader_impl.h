@@ -5,11 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include <rocksdb/db.h>
 
+#include "chunk_cursor.h"
 #include "db_handles.h"
-#include "key_codec.h"
 #include "pdfs/store.h"
 
 namespace pdfs::engine {
@@ -31,16 +32,12 @@ class RangeReaderImpl : public RangeReader {
 
   rocksdb::DB* const db_;
   const rocksdb::Snapshot* const snapshot_;
-  const uint64_t topic_id_;
   const uint64_t begin_;
   const uint64_t end_;
-  const DocKey upper_key_;
-  rocksdb::Slice upper_bound_;  // points into upper_key_; must outlive it_
-  std::unique_ptr<rocksdb::Iterator> it_;
+  std::optional<ChunkCursor> cursor_;  // destroyed before the snapshot is released
   bool started_ = false;
   bool done_ = false;
-  ChunkView chunk_;  // the current chunk, over it_->value()
-  uint64_t chunk_first_ = 0;
+  ChunkRef chunk_;  // the current chunk, valid until the cursor moves
   uint32_t index_ = 0;
   Record record_;
   Status status_;

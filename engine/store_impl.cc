@@ -440,6 +440,18 @@ Result<TopicMeta> StoreImpl::Current(std::string_view topic) {
   return ToPublic(state->name, state->meta, state->config.version);
 }
 
+Result<TopicMeta> StoreImpl::CurrentWithSnapshot(std::string_view topic,
+                                                 const rocksdb::Snapshot** snapshot) {
+  if (Status s = CheckReadableName(topic); !s.ok()) return s;
+  *snapshot = db_->GetSnapshot();
+  Result<TopicMeta> meta = Current(topic);
+  if (!meta.ok()) {
+    db_->ReleaseSnapshot(*snapshot);
+    *snapshot = nullptr;
+  }
+  return meta;
+}
+
 Result<TopicMeta> StoreImpl::Stat(std::string_view topic) { return Current(topic); }
 
 Status StoreImpl::DeleteTopic(std::string_view topic) {
@@ -499,16 +511,10 @@ Result<Record> StoreImpl::Get(std::string_view topic, uint64_t location) {
 
 Result<std::unique_ptr<RangeReader>> StoreImpl::Read(std::string_view topic, uint64_t begin,
                                                      uint64_t end) {
-  if (Status s = CheckReadableName(topic); !s.ok()) return s;
-  // The snapshot is taken before the metadata is read. Any snapshot is one
-  // committed state, and the bounds below only narrow it, so the result is
-  // always a consecutive run of one committed state.
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  Result<TopicMeta> meta = Current(topic);
-  if (!meta.ok()) {
-    db_->ReleaseSnapshot(snapshot);
-    return meta.status();
-  }
+  const rocksdb::Snapshot* snapshot = nullptr;
+  Result<TopicMeta> meta = CurrentWithSnapshot(topic, &snapshot);
+  if (!meta.ok()) return meta.status();
+  // The result is always a consecutive run of one committed state.
   begin = std::max(begin, meta->first);
   end = std::min(end, meta->count);
   if (end < begin) end = begin;
@@ -553,16 +559,11 @@ Result<TopicMeta> StoreImpl::TrimSystemTopic(std::string_view topic, uint64_t lo
 }
 
 Result<uint64_t> StoreImpl::FindLocationAtTime(std::string_view topic, int64_t time_ms) {
-  if (Status s = CheckReadableName(topic); !s.ok()) return s;
-  // One snapshot for every probe (taken before the metadata, as in Read):
-  // the search sees one committed state, and a location the snapshot lacks
-  // (appended since) counts as past the end.
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  Result<TopicMeta> meta = Current(topic);
-  if (!meta.ok()) {
-    db_->ReleaseSnapshot(snapshot);
-    return meta.status();
-  }
+  // One snapshot for every probe: the search sees one committed state, and
+  // a location the snapshot lacks (appended since) counts as past the end.
+  const rocksdb::Snapshot* snapshot = nullptr;
+  Result<TopicMeta> meta = CurrentWithSnapshot(topic, &snapshot);
+  if (!meta.ok()) return meta.status();
   Status failed;
   uint64_t lo = meta->first;
   uint64_t hi = meta->count;
@@ -640,13 +641,9 @@ Result<std::unique_ptr<IndexReader>> StoreImpl::ScanIndex(std::string_view topic
                                                           std::string_view begin_key,
                                                           std::string_view end_key,
                                                           ScanOrder order) {
-  if (Status s = CheckReadableName(topic); !s.ok()) return s;
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  Result<TopicMeta> meta = Current(topic);
-  if (!meta.ok()) {
-    db_->ReleaseSnapshot(snapshot);
-    return meta.status();
-  }
+  const rocksdb::Snapshot* snapshot = nullptr;
+  Result<TopicMeta> meta = CurrentWithSnapshot(topic, &snapshot);
+  if (!meta.ok()) return meta.status();
   return std::unique_ptr<IndexReader>(
       new IndexReaderImpl(handles_, snapshot, meta->id, begin_key, end_key, order));
 }

@@ -108,6 +108,10 @@ class StoreImpl : public Store {
   Result<TopicMeta> TrimChecked(std::string_view topic, uint64_t location);
   // The committed metadata of a topic whose name a reader may use.
   Result<TopicMeta> Current(std::string_view topic);
+  // As Current, after taking a snapshot (*snapshot; the caller releases it,
+  // unless this fails). Any snapshot is one committed state and the metadata
+  // is at least as new, so bounds taken from it only narrow the snapshot.
+  Result<TopicMeta> CurrentWithSnapshot(std::string_view topic, const rocksdb::Snapshot** snapshot);
   Result<CollectionInfo> CurrentCollection(std::string_view name);
   // REQUIRES: mu_ held.
   std::shared_ptr<TopicState> FindLocked(std::string_view topic) const;

@@ -54,8 +54,8 @@ log() { printf '%s\n' "$*" >&2; }
 build() {  # build SOURCE BUILD_DIR
   cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DPDFS_BUILD_TESTS=OFF -DPDFS_BUILD_BENCH=ON \
     > /dev/null
-  cmake --build "$2" -j"$(nproc)" --target pdfs bench_engine > "$2.log" 2>&1 ||
-    { tail -30 "$2.log" >&2; exit 1; }
+  cmake --build "$2" -j"$(nproc)" --target pdfs bench_engine > "$2/ab-build.log" 2>&1 ||
+    { tail -30 "$2/ab-build.log" >&2; exit 1; }
 }
 base_dir=$repo/build-ab-base
 rm -rf "$base_dir/src"
