@@ -67,13 +67,4 @@ Status ReadChunk(const DbHandles& db, uint64_t id, uint64_t location, StoredChun
   return Status::Ok();
 }
 
-void FillRecord(const ChunkView& chunk, uint64_t first, uint32_t i, Record* out) {
-  out->location = first + i;
-  out->serial = chunk.first_serial() + i;
-  out->append_time_ms = chunk.append_time_ms();
-  out->content_type.assign(chunk.content_type());
-  out->document = chunk.is_document();
-  out->data.assign(chunk.document(i));
-}
-
 }  // namespace pdfs::engine

@@ -71,8 +71,16 @@ struct StoredChunk {
 // none holds it.
 Status ReadChunk(const DbHandles& db, uint64_t id, uint64_t location, StoredChunk* out);
 
-// Sets *out to item `i` of a chunk whose first location is `first`.
-void FillRecord(const ChunkView& chunk, uint64_t first, uint32_t i, Record* out);
+// Sets *out to item `i` of a chunk whose first location is `first`. Inline:
+// a range read calls it once per item.
+inline void FillRecord(const ChunkView& chunk, uint64_t first, uint32_t i, Record* out) {
+  out->location = first + i;
+  out->serial = chunk.first_serial() + i;
+  out->append_time_ms = chunk.append_time_ms();
+  out->content_type.assign(chunk.content_type());
+  out->document = chunk.is_document();
+  out->data.assign(chunk.document(i));
+}
 
 // The key must outlive the Slice: use it within one expression.
 inline rocksdb::Slice KeySlice(const DocKey& key) { return rocksdb::Slice(key.data(), key.size()); }
