@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A/B: two builds of pdfs measured side by side in one run, to show that a
 # change costs no performance. BASE (a git revision, default main) is built
-# from `git archive`, the working tree as it is; both are Release builds. The
-# two sides alternate round by round (and swap who goes first), so that a
-# noisy minute on this shared machine hits both; each figure is the median
-# over the rounds, and the ratio is this tree / BASE.
+# from `git archive`, the working tree as it is; both are Release builds.
+# Every figure is measured in N pairs, the two sides back to back (who goes
+# first alternates), so that each pair sees the same moment of this shared,
+# noisy machine; the ratio reported is the median of the pair ratios (this
+# tree / BASE), with their range.
 #
 # Figures:
 #   engine   bench_engine in process, compiled from THIS tree's
@@ -16,7 +17,8 @@
 #            POSTs (wrk, 4 connections), and a streamed range of 100k
 #            documents (curl).
 #
-# usage: tests/bench/ab.sh [BASE] [--runs N] [--seconds S]
+# usage: tests/bench/ab.sh [BASE] [--runs N] [--seconds S]   (N pairs, default 5;
+#        S seconds per wrk run, default 5)
 # Prints a markdown table on stdout (progress on stderr). The builds stay in
 # build-ab/ (this tree) and build-ab-base/ (BASE's sources and build), so a
 # second run rebuilds only what changed.
@@ -67,12 +69,10 @@ build "$base_dir/src" "$base_dir/build"
 build "$repo" "$repo/build-ab"
 declare -A bin=([base]=$base_dir/build [head]=$repo/build-ab)
 
-# --- one round of one side ------------------------------------------------------------
+# --- measuring one figure on one side -------------------------------------------------
 port=19281
-serve() {  # serve SIDE: a fresh data directory; sets serve_pid
-  rm -rf "$work/data"
-  "${bin[$1]}/mountd/pdfs" serve --data "$work/data" --listen "127.0.0.1:$port" \
-    > "$work/serve.log" 2>&1 &
+serve() {  # serve SIDE DATA_DIR: sets serve_pid
+  "${bin[$1]}/mountd/pdfs" serve --data "$2" --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
   serve_pid=$!; pids+=("$serve_pid")
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/health" > /dev/null && return 0; sleep 0.05; done
   log "pdfs serve did not start"; cat "$work/serve.log" >&2; exit 1
@@ -83,67 +83,100 @@ wrk_rate() {  # wrk_rate CONNS SCRIPT -> requests/s
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
 
-declare -A results  # "side figure" -> space-separated values
-add() { results["$1 $2"]+="$3 "; }
-
 figures=(
   "engine: append 1 doc, sync on (docs/s)"
   "engine: append 1 doc, sync off (docs/s)"
   "engine: append 1000 docs, sync on (docs/s)"
   "engine: append 1000 docs, sync off (docs/s)"
   "engine: range read of 100k docs (docs/s)"
+  "engine: append 1 doc, sync off (docs per CPU second)"
+  "engine: append 1000 docs, sync off (docs per CPU second)"
+  "engine: range read of 100k docs (docs per CPU second)"
   "HTTP: append 1 doc, sync on, 8 conn (req/s)"
   "HTTP: batch append 1000 docs, sync on, 4 conn (docs/s)"
-  "HTTP: range read of 100k docs (MB/s)"
+  "HTTP: range read of 200k docs, 38 MB (MB/s)"
 )
+# Figures 0-7 are bench_engine's: by wall time (what a user waits for), and
+# for the CPU-bound ones also by the CPU time of the thread that does the
+# work (a single appender always leads its own group), which other programs
+# on the machine disturb much less.
+engine_names=(BM_EngineAppend/1/1 BM_EngineAppend/1/0 BM_EngineAppend/1000/1 BM_EngineAppend/1000/0
+  BM_EngineRangeRead/100000 BM_EngineAppend/1/0 BM_EngineAppend/1000/0 BM_EngineRangeRead/100000)
+engine_items=(1 1 1000 1000 100000 1 1000 100000)
+engine_cpu=(0 0 0 0 0 1 1 1)
 
-round() {  # round SIDE
-  local side=$1 csv
-  csv=$("${bin[$side]}/tests/bench/bench_engine" --benchmark_filter='BM_Engine' \
-    --benchmark_format=csv --benchmark_min_time=1 2>/dev/null)
-  item() { echo "$csv" | awk -F, -v n="\"$1\"" '$1 == n {print $7}'; }
-  add "$side" 0 "$(item BM_EngineAppend/1/1/real_time)"
-  add "$side" 1 "$(item BM_EngineAppend/1/0/real_time)"
-  add "$side" 2 "$(item BM_EngineAppend/1000/1/real_time)"
-  add "$side" 3 "$(item BM_EngineAppend/1000/0/real_time)"
-  add "$side" 4 "$(item BM_EngineRangeRead/100000/real_time)"
-  serve "$side"
-  add "$side" 5 "$(wrk_rate 8 "$here/post_one.lua")"
-  stop
-  serve "$side"
-  add "$side" 6 "$(wrk_rate 4 "$here/post_batch.lua" | awk '{print $1 * 1000}')"
-  stop
-  serve "$side"
+# The range figure reads one loaded topic per side, loaded once.
+load_range() {  # load_range SIDE
+  serve "$1" "$work/range-$1"
   awk -v pad="$(head -c 150 /dev/zero | tr '\0' x)" \
-    'BEGIN {for (i = 0; i < 100000; i++) printf "{\"n\":%d,\"sensor\":\"s-17\",\"pad\":\"%s\"}\n", i, pad}' |
-    "${bin[$side]}/mountd/pdfs" write range --url "http://127.0.0.1:$port" > /dev/null
-  local speeds=()
-  for _ in 1 2 3; do
-    speeds+=("$(curl -sf -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$port/stream/range/0-")")
-  done
-  add "$side" 7 "$(printf '%s\n' "${speeds[@]}" | median | awk '{print $1 / 1e6}')"
+    'BEGIN {for (i = 0; i < 200000; i++) printf "{\"n\":%d,\"sensor\":\"s-17\",\"pad\":\"%s\"}\n", i, pad}' |
+    "${bin[$1]}/mountd/pdfs" write range --url "http://127.0.0.1:$port" > /dev/null
   stop
 }
 
-for r in $(seq "$runs"); do
-  order=(base head); [ $((r % 2)) = 0 ] && order=(head base)
-  for side in "${order[@]}"; do
-    log "== round $r/$runs: $side"
-    round "$side"
+measure() {  # measure FIGURE SIDE -> one value
+  local fig=$1 side=$2
+  if [ "$fig" -lt 8 ]; then
+    # CSV: name,iterations,real_time,cpu_time,time_unit,bytes_per_second,items_per_second,...
+    "${bin[$side]}/tests/bench/bench_engine" --benchmark_filter="^${engine_names[$fig]}/" \
+      --benchmark_format=csv --benchmark_min_time=0.5 2>/dev/null |
+      awk -F, -v n="\"${engine_names[$fig]}/real_time\"" -v cpu="${engine_cpu[$fig]}" \
+        -v items="${engine_items[$fig]}" '$1 == n {print cpu ? items * 1e9 / $4 : $7}'
+    return
+  fi
+  if [ "$fig" -eq 10 ]; then
+    serve "$side" "$work/range-$side"
+    local speeds=()
+    for _ in 1 2 3 4 5; do
+      speeds+=("$(curl -sf -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$port/stream/range/0-")")
+    done
+    stop
+    printf '%s\n' "${speeds[@]}" | median | awk '{print $1 / 1e6}'
+    return
+  fi
+  rm -rf "$work/data"
+  serve "$side" "$work/data"
+  if [ "$fig" -eq 8 ]; then
+    wrk_rate 8 "$here/post_one.lua"
+  else
+    wrk_rate 4 "$here/post_batch.lua" | awk '{print $1 * 1000}'
+  fi
+  stop
+}
+
+# Each figure is measured in pairs, base and this tree back to back (the order
+# alternating), so that the ratio of a pair sees the same machine; the table
+# gives the median of each side and the median of the pair ratios.
+declare -A values ratios
+load_range base
+load_range head
+for fig in "${!figures[@]}"; do
+  log "== ${figures[$fig]}"
+  for p in $(seq "$runs"); do
+    order=(base head); [ $((p % 2)) = 0 ] && order=(head base)
+    declare -A got=()
+    for side in "${order[@]}"; do got[$side]=$(measure "$fig" "$side"); done
+    values["base $fig"]+="${got[base]} "
+    values["head $fig"]+="${got[head]} "
+    ratios[$fig]+="$(awk -v a="${got[head]}" -v b="${got[base]}" 'BEGIN {print a / b}') "
   done
 done
 
 # --- the table ------------------------------------------------------------------------
 fmt() { awk -v v="$1" 'BEGIN {if (v >= 100) printf "%.0f", v; else printf "%.2f", v}'; }
 echo "A/B on $(date -u +%Y-%m-%d): base $base_rev ($(git -C "$repo" rev-parse --short "$base_rev")), this tree"
-echo "at $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo '+changes'); medians of $runs rounds, alternating."
+echo "at $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet || echo '+changes'); $runs pairs per figure, each pair back to back."
 echo
-echo "| figure | base | this | this / base |"
-echo "|---|---|---|---|"
+echo "| figure | base | this | this / base (median of pairs) | pair ratios, min–max |"
+echo "|---|---|---|---|---|"
 for i in "${!figures[@]}"; do
   # shellcheck disable=SC2086 # space-separated numbers
-  b=$(printf '%s\n' ${results["base $i"]} | median)
+  b=$(printf '%s\n' ${values["base $i"]} | median)
   # shellcheck disable=SC2086
-  h=$(printf '%s\n' ${results["head $i"]} | median)
-  echo "| ${figures[$i]} | $(fmt "$b") | $(fmt "$h") | $(awk -v a="$h" -v b="$b" 'BEGIN {printf "%.3f", a / b}') |"
+  h=$(printf '%s\n' ${values["head $i"]} | median)
+  # shellcheck disable=SC2086
+  r=$(printf '%s\n' ${ratios[$i]} | median)
+  # shellcheck disable=SC2086
+  spread=$(printf '%s\n' ${ratios[$i]} | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f–%.2f", lo, hi}')
+  echo "| ${figures[$i]} | $(fmt "$b") | $(fmt "$h") | $(awk -v v="$r" 'BEGIN {printf "%.3f", v}') | $spread |"
 done
