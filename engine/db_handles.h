@@ -23,6 +23,10 @@ struct DbHandles {
   rocksdb::ColumnFamilyHandle* records = nullptr;      // collection records
   rocksdb::ColumnFamilyHandle* index = nullptr;        // topic indexes
   std::string dir;                                     // the data directory, for messages
+  // The most the memory tables of all families can hold before writes stall
+  // (each family's write buffer times the buffers it may keep, with room for
+  // arena slack): what a flush can ever need on disk.
+  uint64_t memtable_bytes_bound = 0;
 
   // RocksDB's status as ours: NoSpace for a full disk, IOError otherwise;
   // `what` says what was being done.

@@ -25,17 +25,22 @@ DiskAdmission::DiskAdmission(const DbHandles& db, const Options& options)
     return;
   }
   free_bytes_ = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-  if (!db_.db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
-                                        &memtable_bytes_)) {
-    memtable_bytes_ = 0;
-  }
+  memtable_bytes_ = db_.memtable_bytes_bound;
 }
 
 Status DiskAdmission::Admit(uint64_t adds, Kind kind) {
   if (!measured_.ok()) return measured_;
   const uint64_t reserve = kind == Kind::kGrowth ? min_free_bytes_ : kMinFreeForRemovals;
   // Keys, headers and metadata roughly double small documents; count twice.
-  const uint64_t needed = memtable_bytes_ + reserve + 2 * (admitted_bytes_ + adds);
+  uint64_t needed = memtable_bytes_ + reserve + 2 * (admitted_bytes_ + adds);
+  if (free_bytes_ < needed && !memtable_exact_) {
+    memtable_exact_ = true;
+    if (!db_.db->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
+                                          &memtable_bytes_)) {
+      memtable_bytes_ = 0;
+    }
+    needed = memtable_bytes_ + reserve + 2 * (admitted_bytes_ + adds);
+  }
   if (free_bytes_ < needed) {
     return Status::NoSpace(
         "the disk holding " + db_.dir + " has " + std::to_string(free_bytes_) +

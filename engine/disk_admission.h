@@ -16,8 +16,10 @@ namespace pdfs::engine {
 // if, after it, the disk keeps a reserve on top of what RocksDB needs to
 // flush its memory tables. One admission serves one group commit: the disk
 // is measured once (one statvfs(2)), and each admitted change counts
-// against the changes admitted before it in the group. Belongs to the
-// group's leader.
+// against the changes admitted before it in the group. The memory tables'
+// size is asked of RocksDB (a walk over every column family) only when the
+// free space does not cover their upper bound anyway, which on a disk with
+// room to spare is never. Belongs to the group's leader.
 class DiskAdmission {
  public:
   enum class Kind {
@@ -38,7 +40,9 @@ class DiskAdmission {
   const uint64_t min_free_bytes_;
   Status measured_;
   uint64_t free_bytes_ = 0;
+  // RocksDB's figure once asked for; until then the upper bound.
   uint64_t memtable_bytes_ = 0;
+  bool memtable_exact_ = false;
   uint64_t admitted_bytes_ = 0;
 };
 

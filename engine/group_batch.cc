@@ -462,15 +462,17 @@ Status GroupBatch::Write(const rocksdb::WriteOptions& options) {
       batch_.Delete(db_.collections, name);
     }
   }
-  auto put_counter = [this](std::string_view key, uint64_t value, uint64_t committed) {
+  auto put_counter = [this](rocksdb::ColumnFamilyHandle* cf, std::string_view key, uint64_t value,
+                            uint64_t committed) {
     if (value == committed) return;
     std::string v;
     PutFixed64LE(&v, value);
-    batch_.Put(db_.defaults, Slice(key), v);
+    batch_.Put(cf, Slice(key), v);
   };
-  put_counter(kNextTopicIdKey, next_topic_id_, committed_.next_topic_id);
-  put_counter(kNextSerialKey, next_serial_, committed_.next_serial);
-  put_counter(kNextCollectionIdKey, next_collection_id_, committed_.next_collection_id);
+  put_counter(db_.defaults, kNextTopicIdKey, next_topic_id_, committed_.next_topic_id);
+  put_counter(db_.defaults, kNextSerialKey, next_serial_, committed_.next_serial);
+  put_counter(db_.collections, kNextCollectionIdKey, next_collection_id_,
+              committed_.next_collection_id);
   if (batch_.Count() == 0) return Status::Ok();
   return db_.FromRocks(db_.db->Write(options, &batch_), "writing to the store");
 }

@@ -46,8 +46,9 @@
 //   has a key of its own so that appends, which rewrite the metadata every
 //   group, never rewrite it.
 // Column family "collections" (collection metadata):
-//   key    := collection name
+//   key    := collection name (never starts with a NUL byte)
 //   value  := format:u8 (=1) id:u64le revision:u64le records:u64le
+//   key    := 0x00 "next_id"          value := u64le, the next collection id
 // Column family "records" (collection records):
 //   key    := collection_id:u64be record_key:bytes
 //   value  := format:u8 (=1) version:u64le value:bytes (a minified object)
@@ -64,7 +65,13 @@
 //   one key range, removed with the topic.
 // Column family "default" (store-wide values):
 //   "format_version" -> u64le     "next_topic_id" -> u64le
-//   "next_serial" -> u64le        "next_collection_id" -> u64le
+//   "next_serial" -> u64le
+//   "next_serial" is rewritten by every group of appends. RocksDB inserts a
+//   new version of a key in front of its older ones, walking past every key
+//   that sorts before it in the memory table, so nothing else that sorts
+//   before it is written here during normal work: the format key is flushed
+//   into a table right after it is written, and the collection id counter
+//   lives with the collections.
 #ifndef PDFS_ENGINE_KEY_CODEC_H_
 #define PDFS_ENGINE_KEY_CODEC_H_
 
@@ -84,7 +91,8 @@ inline constexpr std::string_view kJsonContentType = "application/json";
 inline constexpr std::string_view kFormatVersionKey = "format_version";
 inline constexpr std::string_view kNextTopicIdKey = "next_topic_id";
 inline constexpr std::string_view kNextSerialKey = "next_serial";
-inline constexpr std::string_view kNextCollectionIdKey = "next_collection_id";
+// In the collections family (a name never starts with a NUL byte).
+inline constexpr std::string_view kNextCollectionIdKey{"\0next_id", 8};
 // The format this code writes (and the newest it reads).
 inline constexpr uint64_t kFormatVersion = 2;
 // The format of a directory without a format key.

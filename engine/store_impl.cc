@@ -161,6 +161,9 @@ Status StoreImpl::OpenDb() {
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const char* name : kFamilies) families.emplace_back(name, cf_options);
+  handles_.memtable_bytes_bound = uint64_t{cf_options.write_buffer_size} *
+                                  static_cast<uint64_t>(cf_options.max_write_buffer_number) *
+                                  families.size() * 5 / 4;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   if (options_.create_if_missing) {
@@ -206,14 +209,22 @@ Status StoreImpl::CheckFormat() {
   PutFixed64LE(&v, kFormatVersion);
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  return handles_.FromRocks(db_->Put(sync, handles_.defaults, kFormatVersionKey, v),
+  if (Status s = handles_.FromRocks(db_->Put(sync, handles_.defaults, kFormatVersionKey, v),
+                                    "recording the store's format");
+      !s.ok()) {
+    return s;
+  }
+  // Out of the memory table, where every group's "next_serial" would walk
+  // past it (key_codec.h).
+  return handles_.FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_.defaults),
                             "recording the store's format");
 }
 
 Status StoreImpl::LoadState() {
-  auto read_counter = [&](std::string_view key, uint64_t* out) -> Status {
+  auto read_counter = [&](rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+                          uint64_t* out) -> Status {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_.defaults, key, &value);
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, key, &value);
     if (s.IsNotFound()) return Status::Ok();
     if (!s.ok()) return handles_.FromRocks(s, "reading store counters");
     if (value.size() != 8) {
@@ -222,9 +233,15 @@ Status StoreImpl::LoadState() {
     *out = DecodeFixed64LE(value.data());
     return Status::Ok();
   };
-  if (Status s = read_counter(kNextTopicIdKey, &state_.next_topic_id); !s.ok()) return s;
-  if (Status s = read_counter(kNextSerialKey, &state_.next_serial); !s.ok()) return s;
-  if (Status s = read_counter(kNextCollectionIdKey, &state_.next_collection_id); !s.ok()) return s;
+  const DbHandles& h = handles_;
+  if (Status s = read_counter(h.defaults, kNextTopicIdKey, &state_.next_topic_id); !s.ok()) {
+    return s;
+  }
+  if (Status s = read_counter(h.defaults, kNextSerialKey, &state_.next_serial); !s.ok()) return s;
+  if (Status s = read_counter(h.collections, kNextCollectionIdKey, &state_.next_collection_id);
+      !s.ok()) {
+    return s;
+  }
 
   // Configuration keys (0x00 'c' name) sort before every topic name.
   std::map<std::string, StoredConfig, std::less<>> configs;
@@ -251,6 +268,7 @@ Status StoreImpl::LoadState() {
 
   it.reset(db_->NewIterator(rocksdb::ReadOptions(), handles_.collections));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().starts_with(rocksdb::Slice("\0", 1))) continue;  // the id counter
     StoredCollection c;
     if (!DecodeCollection(View(it->value()), &c)) {
       return Status::IOError("metadata of collection \"" + it->key().ToString() + "\" is corrupt");

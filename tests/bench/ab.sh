@@ -12,6 +12,9 @@
 #            tests/bench/engine_bench.cc against each side's engine (the
 #            public API it uses is the same): single-document and 1000-document
 #            appends with sync on and off, and a range read of 100k documents;
+#   instr.   with valgrind installed: instructions per operation, counted by
+#            callgrind around the operations of bench_instructions (the same
+#            file for both sides) — a figure other programs cannot disturb;
 #   HTTP     each side's `pdfs serve` as the driver (run.sh) measures it:
 #            single-document POSTs (wrk, 8 connections), 1000-document batch
 #            POSTs (wrk, 4 connections), and a streamed range of 100k
@@ -53,17 +56,23 @@ trap cleanup EXIT
 log() { printf '%s\n' "$*" >&2; }
 
 # --- builds ---------------------------------------------------------------------
+callgrind=0
+[ -f /usr/include/valgrind/callgrind.h ] && command -v valgrind > /dev/null && callgrind=1
+targets=(pdfs bench_engine)
+[ $callgrind = 1 ] && targets+=(bench_instructions)
 build() {  # build SOURCE BUILD_DIR
   cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DPDFS_BUILD_TESTS=OFF -DPDFS_BUILD_BENCH=ON \
     > /dev/null
-  cmake --build "$2" -j"$(nproc)" --target pdfs bench_engine > "$2/ab-build.log" 2>&1 ||
+  cmake --build "$2" -j"$(nproc)" --target "${targets[@]}" > "$2/ab-build.log" 2>&1 ||
     { tail -30 "$2/ab-build.log" >&2; exit 1; }
 }
 base_dir=$repo/build-ab-base
 rm -rf "$base_dir/src"
 mkdir -p "$base_dir/src"
 git -C "$repo" archive "$base_rev" | tar -x -C "$base_dir/src"
-cp "$here/engine_bench.cc" "$base_dir/src/tests/bench/engine_bench.cc"
+for f in engine_bench.cc instructions_bench.cc CMakeLists.txt; do
+  cp "$here/$f" "$base_dir/src/tests/bench/$f"
+done
 log "== building $base_rev ($(git -C "$repo" rev-parse --short "$base_rev")) and the working tree"
 build "$base_dir/src" "$base_dir/build"
 build "$repo" "$repo/build-ab"
@@ -162,6 +171,25 @@ for fig in "${!figures[@]}"; do
   done
 done
 
+# Instructions per operation (deterministic: one run per side).
+instr_figures=(
+  "instructions per 1-document append, sync off|append 5000"
+  "instructions per 1000-document append, sync off|batch 200"
+  "instructions per range read of 100k docs|range 20"
+)
+declare -A instr
+if [ $callgrind = 1 ]; then
+  for f in "${instr_figures[@]}"; do
+    read -r mode n <<< "${f#*|}"
+    log "== instructions: $mode"
+    for side in base head; do
+      instr["$side $mode"]=$(valgrind --tool=callgrind --instr-atstart=no \
+        --callgrind-out-file="$work/callgrind.out" "${bin[$side]}/tests/bench/bench_instructions" \
+        "$mode" "$n" "$work/instr" 2>&1 | awk -v n="$n" '/Collected/ {print $NF / n}')
+    done
+  done
+fi
+
 # --- the table ------------------------------------------------------------------------
 fmt() { awk -v v="$1" 'BEGIN {if (v >= 100) printf "%.0f", v; else printf "%.2f", v}'; }
 echo "A/B on $(date -u +%Y-%m-%d): base $base_rev ($(git -C "$repo" rev-parse --short "$base_rev")), this tree"
@@ -180,3 +208,10 @@ for i in "${!figures[@]}"; do
   spread=$(printf '%s\n' ${ratios[$i]} | sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f–%.2f", lo, hi}')
   echo "| ${figures[$i]} | $(fmt "$b") | $(fmt "$h") | $(awk -v v="$r" 'BEGIN {printf "%.3f", v}') | $spread |"
 done
+if [ $callgrind = 1 ]; then
+  for f in "${instr_figures[@]}"; do
+    read -r mode n <<< "${f#*|}"
+    b=${instr["base $mode"]}; h=${instr["head $mode"]}
+    echo "| ${f%%|*} | $(fmt "$b") | $(fmt "$h") | $(awk -v a="$h" -v b="$b" 'BEGIN {printf "%.3f", a / b}') | (deterministic, one run) |"
+  done
+fi
