@@ -133,8 +133,10 @@ struct CommitResult {
   std::vector<TopicMeta> configured;
 };
 
-// What changed; delivered to ChangeListeners after the change is durable
-// and visible to readers.
+// What changed in a topic (system topics included); delivered to
+// ChangeListeners after the change is durable and visible to readers.
+// Collections have no events of their own: a face that needs to watch one
+// gives it a change topic (collection.h).
 struct ChangeEvent {
   enum class Kind {
     kTopicCreated,
@@ -185,7 +187,8 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
   // Wakes every waiter (they get Unavailable) and closes the data directory.
-  // REQUIRES: no other thread is inside a method, and every RangeReader is gone.
+  // REQUIRES: no other thread is inside a method, and every reader
+  // (RangeReader, IndexReader, RecordReader) is gone.
   virtual ~Store() = default;
 
   // The options the store was opened with: the one source of every limit
