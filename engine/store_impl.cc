@@ -204,7 +204,12 @@ Status StoreImpl::CheckFormat() {
   if (s.ok() && format == kFormatVersion) return Status::Ok();
   // A new directory, or format 1: the families added since were created by
   // OpenDb and are empty, which is their correct content for format-1 data.
-  // Written last and synced, so an upgrade cut short is redone next time.
+  // Written last and synced, so an upgrade cut short is redone next time;
+  // never onto a full disk, where RocksDB's failed log write would abort.
+  DiskAdmission space(handles_, options_);
+  if (Status s = space.Admit(0, DiskAdmission::Kind::kRemoval); !s.ok()) {
+    return s.IsNoSpace() ? Status::NoSpace("cannot record the store's format: " + s.message()) : s;
+  }
   std::string v;
   PutFixed64LE(&v, kFormatVersion);
   rocksdb::WriteOptions sync;
