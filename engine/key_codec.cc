@@ -13,6 +13,10 @@ uint64_t DecodeFixed64BE(const char* p) {
   return v;
 }
 
+void PutFixed64BE(std::string* dst, uint64_t v) {
+  for (int i = 0; i < 8; ++i) dst->push_back(static_cast<char>(v >> (56 - 8 * i)));
+}
+
 }  // namespace
 
 void PutFixed64LE(std::string* dst, uint64_t v) {
@@ -60,7 +64,7 @@ uint32_t DecodeFixed32LE(const char* p) {
 
 void EncodeChunk(const ChunkHeader& header, const std::string_view* docs, size_t count,
                  std::string* dst) {
-  std::string_view ct = header.content_type == kJsonContentType ? "" : header.content_type;
+  std::string_view ct = header.stored_type;
   if (ct.size() > 255) ct = ct.substr(0, 255);  // callers validate; never overflow the byte
   size_t data_bytes = 0;
   for (size_t i = 0; i < count; ++i) data_bytes += docs[i].size();
@@ -85,6 +89,7 @@ bool ChunkView::Parse(std::string_view value) {
     return false;
   }
   const char* p = value.data();
+  raw_ = value;
   count_ = DecodeFixed32LE(p + 1);
   first_serial_ = DecodeFixed64LE(p + 5);
   append_time_ms_ = static_cast<int64_t>(DecodeFixed64LE(p + 13));
@@ -92,7 +97,7 @@ bool ChunkView::Parse(std::string_view value) {
   const size_t ct_len = static_cast<uint8_t>(p[29]);
   size_t pos = kChunkHeaderBytes;
   if (count_ == 0 || value.size() < pos + ct_len + 4 * size_t{count_}) return false;
-  content_type_ = ct_len == 0 ? kJsonContentType : value.substr(pos, ct_len);
+  stored_type_ = value.substr(pos, ct_len);
   pos += ct_len;
   ends_ = p + pos;
   pos += 4 * size_t{count_};
@@ -136,6 +141,174 @@ bool DecodeMeta(std::string_view value, StoredMeta* meta) {
   meta->first_offset = DecodeFixed64LE(p + 24);
   meta->end_offset = DecodeFixed64LE(p + 32);
   meta->last_append_ms = static_cast<int64_t>(DecodeFixed64LE(p + 40));
+  return true;
+}
+
+namespace {
+
+constexpr uint8_t kConfigFormat = 1;
+constexpr uint8_t kCollectionFormat = 1;
+constexpr uint8_t kRecordFormat = 1;
+constexpr char kConfigKeyPrefix[] = {'\0', 'c'};
+constexpr char kIndexForward = 0x01;
+constexpr char kIndexReverse = 0x02;
+
+std::string_view ConfigPrefix() { return std::string_view(kConfigKeyPrefix, 2); }
+
+void AppendEscaped(std::string* dst, std::string_view key) {
+  for (char c : key) {
+    dst->push_back(c);
+    if (c == '\0') dst->push_back('\xff');
+  }
+}
+
+}  // namespace
+
+std::string ConfigKey(std::string_view topic) {
+  std::string key(ConfigPrefix());
+  key.append(topic);
+  return key;
+}
+
+bool DecodeConfigKey(std::string_view key, std::string_view* topic) {
+  if (key.size() <= 2 || key.substr(0, 2) != ConfigPrefix()) return false;
+  *topic = key.substr(2);
+  return true;
+}
+
+std::string EncodeConfig(const StoredConfig& config) {
+  std::string v;
+  v.reserve(9 + config.json.size());
+  v.push_back(static_cast<char>(kConfigFormat));
+  PutFixed64LE(&v, config.version);
+  v.append(config.json);
+  return v;
+}
+
+bool DecodeConfig(std::string_view value, StoredConfig* config) {
+  if (value.size() < 9 || static_cast<uint8_t>(value[0]) != kConfigFormat) return false;
+  config->version = DecodeFixed64LE(value.data() + 1);
+  config->json.assign(value.substr(9));
+  return config->version > 0;
+}
+
+std::string EncodeCollection(const StoredCollection& c) {
+  std::string v;
+  v.reserve(25);
+  v.push_back(static_cast<char>(kCollectionFormat));
+  PutFixed64LE(&v, c.id);
+  PutFixed64LE(&v, c.revision);
+  PutFixed64LE(&v, c.records);
+  return v;
+}
+
+bool DecodeCollection(std::string_view value, StoredCollection* c) {
+  if (value.size() < 25 || static_cast<uint8_t>(value[0]) != kCollectionFormat) return false;
+  c->id = DecodeFixed64LE(value.data() + 1);
+  c->revision = DecodeFixed64LE(value.data() + 9);
+  c->records = DecodeFixed64LE(value.data() + 17);
+  return true;
+}
+
+std::string RecordKey(uint64_t collection_id, std::string_view key) {
+  std::string k;
+  k.reserve(8 + key.size());
+  PutFixed64BE(&k, collection_id);
+  k.append(key);
+  return k;
+}
+
+bool DecodeRecordKey(std::string_view raw, uint64_t* collection_id, std::string_view* key) {
+  if (raw.size() < 8) return false;
+  *collection_id = DecodeFixed64BE(raw.data());
+  *key = raw.substr(8);
+  return true;
+}
+
+std::string EncodeRecordValue(uint64_t version, std::string_view value) {
+  std::string v;
+  v.reserve(9 + value.size());
+  v.push_back(static_cast<char>(kRecordFormat));
+  PutFixed64LE(&v, version);
+  v.append(value);
+  return v;
+}
+
+bool DecodeRecordValue(std::string_view raw, uint64_t* version, std::string_view* value) {
+  if (raw.size() < 9 || static_cast<uint8_t>(raw[0]) != kRecordFormat) return false;
+  *version = DecodeFixed64LE(raw.data() + 1);
+  *value = raw.substr(9);
+  return *version > 0;
+}
+
+std::string IndexTopicBegin(uint64_t topic_id) {
+  std::string k;
+  PutFixed64BE(&k, topic_id);
+  return k;
+}
+
+std::string IndexForwardLower(uint64_t topic_id, std::string_view key) {
+  std::string k = IndexTopicBegin(topic_id);
+  k.push_back(kIndexForward);
+  AppendEscaped(&k, key);
+  return k;
+}
+
+std::string IndexForwardUpper(uint64_t topic_id, std::string_view key) {
+  if (key.empty()) {
+    std::string k = IndexTopicBegin(topic_id);
+    k.push_back(kIndexReverse);
+    return k;
+  }
+  return IndexForwardLower(topic_id, key);
+}
+
+std::string IndexForwardPrefix(uint64_t topic_id, std::string_view key) {
+  std::string k = IndexForwardLower(topic_id, key);
+  k.push_back('\0');
+  k.push_back('\x01');
+  return k;
+}
+
+std::string IndexForwardKey(uint64_t topic_id, std::string_view key, uint64_t location) {
+  std::string k = IndexForwardPrefix(topic_id, key);
+  PutFixed64BE(&k, location);
+  return k;
+}
+
+bool DecodeIndexForwardKey(std::string_view raw, std::string* key, uint64_t* location) {
+  if (raw.size() < 8 + 1 + 2 + 8 || raw[8] != kIndexForward) return false;
+  key->clear();
+  const std::string_view body = raw.substr(9, raw.size() - 9 - 8);
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '\0') {
+      key->push_back(body[i]);
+      continue;
+    }
+    if (i + 1 >= body.size()) return false;
+    if (body[i + 1] == '\xff') {
+      key->push_back('\0');
+      ++i;
+    } else if (body[i + 1] == '\x01' && i + 2 == body.size()) {
+      *location = DecodeFixed64BE(raw.data() + raw.size() - 8);
+      return true;
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+std::string IndexReverseKey(uint64_t topic_id, uint64_t location) {
+  std::string k = IndexTopicBegin(topic_id);
+  k.push_back(kIndexReverse);
+  PutFixed64BE(&k, location);
+  return k;
+}
+
+bool DecodeIndexReverseKey(std::string_view raw, uint64_t* location) {
+  if (raw.size() != 17 || raw[8] != kIndexReverse) return false;
+  *location = DecodeFixed64BE(raw.data() + 9);
   return true;
 }
 

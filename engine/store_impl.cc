@@ -1,44 +1,42 @@
-// StoreImpl: topics on RocksDB with a group-committing writer queue.
+// StoreImpl: topics and collections on RocksDB with a group-committing
+// writer queue.
 //
-// Every mutation (append, create, truncate, trim, delete) is a Writer in one
-// queue. The writer at the head leads: it takes the writers waiting behind it
-// (up to max_group_commit_bytes), assigns locations in queue order, builds
-// ONE WriteBatch holding the documents and the new metadata of every topic it
-// touches, writes it with one fsync, publishes the new metadata, tells
-// listeners, and hands each writer its result. Only one batch is ever in
-// flight, so the WAL holds writes in location order and a crash can never
-// leave a later document without an earlier one.
+// Every change (append, create, truncate, trim, delete, commit) is a Writer
+// in one queue. The writer at the head leads: it takes the writers waiting
+// behind it (GatherGroupLocked), runs each one's operation on one GroupBatch
+// (group_batch.h), which builds ONE WriteBatch holding the items, records,
+// index entries and new metadata of everything the group touches, writes it
+// with one fsync, publishes the new committed state, tells listeners, and
+// hands each writer its result. Only one batch is ever in flight, so the WAL
+// holds writes in location order and a crash can never leave a later item
+// without an earlier one.
 #include "store_impl.h"
 
-#include <sys/statvfs.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstdarg>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <limits>
 #include <set>
 #include <system_error>
 
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
-#include <rocksdb/env.h>
 #include <rocksdb/table.h>
-#include <rocksdb/write_batch.h>
 
+#include "chunk_cursor.h"
+#include "disk_admission.h"
+#include "group_batch.h"
 #include "pdfs/topic_name.h"
+#include "range_reader_impl.h"
+#include "rocksdb_logger.h"
+#include "snapshot_scan.h"
 
 namespace pdfs::engine {
 namespace {
 
-constexpr char kDocsFamily[] = "docs";
-// Truncations and deletions write a few hundred bytes; this margin keeps
-// even them from ever meeting ENOSPC inside RocksDB.
-constexpr uint64_t kMinFreeForRemovals = 1 << 20;
-constexpr char kTopicsFamily[] = "topics";
+// Column families, in the order OpenDb opens them (key_codec.h has what
+// each holds).
+constexpr const char* kFamilies[] = {"default",     "docs",    "topics",
+                                     "collections", "records", "index"};
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -48,11 +46,25 @@ int64_t NowMs() {
 
 std::string Quote(std::string_view topic) { return "topic \"" + std::string(topic) + "\""; }
 
-// The key must outlive the Slice: use it within one expression.
-rocksdb::Slice KeySlice(const DocKey& key) { return rocksdb::Slice(key.data(), key.size()); }
-
 Status TopicNotFound(std::string_view topic) {
   return Status::NotFound(Quote(topic) + " does not exist");
+}
+
+bool IsDotName(std::string_view topic) { return !topic.empty() && topic.front() == '.'; }
+
+// What a reader is told when `topic` is not a topic it can read. A name
+// beginning with '.' names a topic only while the faces hold a system topic
+// of that name; to everyone else it is no topic name at all, as
+// ValidateTopicName says (InvalidArgument).
+Status NoSuchTopic(std::string_view topic) {
+  return IsDotName(topic) ? ValidateTopicName(topic) : TopicNotFound(topic);
+}
+
+// OK iff `topic` may name a topic to read (ValidateReadableTopicName);
+// otherwise the error a user would get for it.
+Status CheckReadableName(std::string_view topic) {
+  Status s = ValidateReadableTopicName(topic);
+  return s.ok() || !IsDotName(topic) ? s : ValidateTopicName(topic);
 }
 
 Status LocationNotFound(std::string_view topic, uint64_t location, const TopicMeta& meta) {
@@ -63,141 +75,42 @@ Status LocationNotFound(std::string_view topic, uint64_t location, const TopicMe
                           " does not exist");
 }
 
-// RocksDB's own LOG file is written through a WritableFileWriter, which in
-// Debian's build (assertions on) aborts the process at the write after one
-// that failed. So a disk filled by anyone else killed pdfs at RocksDB's next
-// log line: a stats dump, a flush, opening or closing the store. pdfs keeps
-// RocksDB's data writes away from a full disk (Options::min_free_disk_bytes)
-// but cannot reserve room for an info log, so RocksDB gets this logger
-// instead: errors go to stderr (the daemon's log), the rest is dropped.
-class StderrLogger : public rocksdb::Logger {
- public:
-  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::ERROR_LEVEL) {}
-  using rocksdb::Logger::Logv;
-  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
-    if (level < GetInfoLogLevel() || level == rocksdb::InfoLogLevel::HEADER_LEVEL) return;
-    char text[1024];
-    std::vsnprintf(text, sizeof(text), format, ap);
-    // One line each: some messages go on with a dump of internal state.
-    std::string_view line(text);
-    line = line.substr(0, line.find('\n'));
-    std::fprintf(stderr, "pdfs: rocksdb: %.*s\n", static_cast<int>(line.size()), line.data());
+Status CheckRecordKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxRecordKeyBytes) {
+    return Status::InvalidArgument("a record key must have 1 to " +
+                                   std::to_string(kMaxRecordKeyBytes) + " bytes; this one has " +
+                                   std::to_string(key.size()));
   }
-};
-
-TopicMeta ToPublic(std::string_view name, const StoredMeta& m) {
-  TopicMeta t;
-  t.topic = std::string(name);
-  t.id = m.id;
-  t.count = m.count;
-  t.first = m.first;
-  t.size = m.end_offset - m.first_offset;
-  t.last_append_ms = m.last_append_ms;
-  return t;
+  return Status::Ok();
 }
 
-// Reads a document range from one snapshot, chunk by chunk.
-class RangeReaderImpl : public RangeReader {
- public:
-  RangeReaderImpl(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const rocksdb::Snapshot* snap,
-                  uint64_t topic_id, uint64_t begin, uint64_t end)
-      : db_(db),
-        snapshot_(snap),
-        topic_id_(topic_id),
-        begin_(begin),
-        end_(end),
-        upper_key_(EncodeDocKey(topic_id + 1, 0)),
-        upper_bound_(upper_key_.data(), upper_key_.size()) {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    ro.iterate_upper_bound = &upper_bound_;
-    // Large scans should not evict the hot working set of point reads.
-    ro.fill_cache = false;
-    ro.adaptive_readahead = true;
-    it_.reset(db_->NewIterator(ro, cf));
+// Moves a result into a writer's status and output.
+template <typename T>
+void Take(Result<T>&& result, Status* status, T* out) {
+  if (result.ok()) {
+    *out = std::move(result).value();
+  } else {
+    *status = result.status();
   }
-  ~RangeReaderImpl() override {
-    it_.reset();
-    db_->ReleaseSnapshot(snapshot_);
-  }
+}
 
-  const Record* Next() override {
-    for (;;) {
-      if (done_) return nullptr;
-      if (index_ < chunk_.count()) {
-        const uint64_t location = chunk_first_ + index_;
-        if (location >= end_) {
-          done_ = true;
-          return nullptr;
-        }
-        record_.location = location;
-        record_.serial = chunk_.first_serial() + index_;
-        record_.append_time_ms = chunk_.append_time_ms();
-        record_.content_type.assign(chunk_.content_type());
-        record_.data.assign(chunk_.document(index_));
-        ++index_;
-        return &record_;
-      }
-      // The next chunk; the view stays valid until the iterator moves.
-      if (!started_) {
-        started_ = true;
-        it_->Seek(KeySlice(EncodeDocKey(topic_id_, begin_)));
-      } else {
-        it_->Next();
-      }
-      if (!it_->Valid()) {
-        if (!it_->status().ok()) {
-          status_ = Status::IOError("reading documents: " + it_->status().ToString());
-        }
-        done_ = true;
-        return nullptr;
-      }
-      uint64_t id = 0, last = 0;
-      rocksdb::Slice key = it_->key();
-      rocksdb::Slice value = it_->value();
-      if (!DecodeDocKey(std::string_view(key.data(), key.size()), &id, &last) ||
-          !chunk_.Parse(std::string_view(value.data(), value.size())) ||
-          chunk_.count() > last + 1) {
-        status_ = Status::IOError("a stored chunk of documents is corrupt");
-        done_ = true;
-        return nullptr;
-      }
-      chunk_first_ = last + 1 - chunk_.count();
-      index_ = begin_ > chunk_first_ ? static_cast<uint32_t>(begin_ - chunk_first_) : 0;
-    }
-  }
-
-  Status status() const override { return status_; }
-
- private:
-  rocksdb::DB* const db_;
-  const rocksdb::Snapshot* const snapshot_;
-  const uint64_t topic_id_;
-  const uint64_t begin_;
-  const uint64_t end_;
-  const DocKey upper_key_;
-  rocksdb::Slice upper_bound_;  // points into upper_key_; must outlive it_
-  std::unique_ptr<rocksdb::Iterator> it_;
-  bool started_ = false;
-  bool done_ = false;
-  ChunkView chunk_;  // the current chunk, over it_->value()
-  uint64_t chunk_first_ = 0;
-  uint32_t index_ = 0;
-  Record record_;
-  Status status_;
-};
+CollectionInfo PublicCollection(std::string_view name, const StoredCollection& c) {
+  return CollectionInfo{std::string(name), c.id, c.revision, c.records};
+}
 
 }  // namespace
 
 StoreImpl::StoreImpl(const Options& options, std::string dir, DirLock lock)
     : options_(options), dir_(std::move(dir)), lock_(std::move(lock)) {
   write_options_.sync = options_.sync;
+  handles_.dir = dir_;
 }
 
 StoreImpl::~StoreImpl() {
   Shutdown();
   if (db_) {
-    for (auto* cf : {docs_cf_, topics_cf_, default_cf_}) {
+    for (auto* cf : {handles_.defaults, handles_.docs, handles_.topics, handles_.collections,
+                     handles_.records, handles_.index}) {
       if (cf != nullptr) db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
     }
     db_->Close().PermitUncheckedError();
@@ -218,22 +131,15 @@ Result<std::unique_ptr<Store>> StoreImpl::Open(const Options& options, const std
   if (!lock.ok()) return lock.status();
   std::unique_ptr<StoreImpl> store(new StoreImpl(options, dir, std::move(lock).value()));
   if (Status s = store->OpenDb(); !s.ok()) return s;
-  if (Status s = store->LoadTopics(); !s.ok()) return s;
+  if (Status s = store->CheckFormat(); !s.ok()) return s;
+  if (Status s = store->LoadState(); !s.ok()) return s;
   return std::unique_ptr<Store>(std::move(store));
-}
-
-Status StoreImpl::FromRocks(const rocksdb::Status& s, std::string_view what) const {
-  if (s.ok()) return Status::Ok();
-  if (s.IsNoSpace()) {
-    return Status::NoSpace(std::string(what) + ": the disk holding " + dir_ +
-                           " is full; free space and try again");
-  }
-  return Status::IOError(std::string(what) + ": " + s.ToString());
 }
 
 Status StoreImpl::OpenDb() {
   rocksdb::Options db_options;
   db_options.create_if_missing = options_.create_if_missing;
+  // Also how a format-1 directory gains the families added since.
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.info_log = std::make_shared<StderrLogger>();
@@ -253,11 +159,11 @@ Status StoreImpl::OpenDb() {
     cf_options.compression = rocksdb::kLZ4Compression;
   }
 
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, cf_options},
-      {kDocsFamily, cf_options},
-      {kTopicsFamily, cf_options},
-  };
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const char* name : kFamilies) families.emplace_back(name, cf_options);
+  handles_.memtable_bytes_bound = uint64_t{cf_options.write_buffer_size} *
+                                  static_cast<uint64_t>(cf_options.max_write_buffer_number) *
+                                  families.size() * 5 / 4;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   if (options_.create_if_missing) {
@@ -267,55 +173,184 @@ Status StoreImpl::OpenDb() {
   }
   rocksdb::Status s =
       rocksdb::DB::Open(rocksdb::DBOptions(db_options), dir_ + "/db", families, &handles, &raw);
-  if (!s.ok()) return FromRocks(s, "cannot open the database in " + dir_);
+  if (!s.ok()) return handles_.FromRocks(s, "cannot open the database in " + dir_);
   db_.reset(raw);
-  default_cf_ = handles[0];
-  docs_cf_ = handles[1];
-  topics_cf_ = handles[2];
+  handles_.db = raw;
+  handles_.defaults = handles[0];
+  handles_.docs = handles[1];
+  handles_.topics = handles[2];
+  handles_.collections = handles[3];
+  handles_.records = handles[4];
+  handles_.index = handles[5];
   return Status::Ok();
 }
 
-Status StoreImpl::LoadTopics() {
-  auto read_counter = [&](std::string_view key, uint64_t* out) -> Status {
+Status StoreImpl::CheckFormat() {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handles_.defaults, kFormatVersionKey, &value);
+  uint64_t format = kFirstFormatVersion;
+  if (s.ok()) {
+    if (value.size() != 8) return Status::IOError("the store's format key is corrupt");
+    format = DecodeFixed64LE(value.data());
+  } else if (!s.IsNotFound()) {
+    return handles_.FromRocks(s, "reading the store's format");
+  }
+  if (format > kFormatVersion) {
+    return Status::IOError("the data directory " + dir_ + " was written by a newer pdfs (format " +
+                           std::to_string(format) + "); this pdfs reads formats up to " +
+                           std::to_string(kFormatVersion));
+  }
+  if (s.ok() && format == kFormatVersion) return Status::Ok();
+  // A new directory, or format 1: the families added since were created by
+  // OpenDb and are empty, which is their correct content for format-1 data.
+  // Written last and synced, so an upgrade cut short is redone next time;
+  // never onto a full disk, where RocksDB's failed log write would abort.
+  DiskAdmission space(handles_, options_);
+  if (Status s = space.Admit(0, DiskAdmission::Kind::kRemoval); !s.ok()) {
+    return s.IsNoSpace() ? Status::NoSpace("cannot record the store's format: " + s.message()) : s;
+  }
+  std::string v;
+  PutFixed64LE(&v, kFormatVersion);
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (Status s = handles_.FromRocks(db_->Put(sync, handles_.defaults, kFormatVersionKey, v),
+                                    "recording the store's format");
+      !s.ok()) {
+    return s;
+  }
+  // Out of the memory table, where every group's "next_serial" would walk
+  // past it (key_codec.h).
+  return handles_.FromRocks(db_->Flush(rocksdb::FlushOptions(), handles_.defaults),
+                            "recording the store's format");
+}
+
+Status StoreImpl::LoadState() {
+  auto read_counter = [&](rocksdb::ColumnFamilyHandle* cf, std::string_view key,
+                          uint64_t* out) -> Status {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), default_cf_, key, &value);
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf, key, &value);
     if (s.IsNotFound()) return Status::Ok();
-    if (!s.ok()) return FromRocks(s, "reading store counters");
-    if (value.size() != 8)
+    if (!s.ok()) return handles_.FromRocks(s, "reading store counters");
+    if (value.size() != 8) {
       return Status::IOError("store counter " + std::string(key) + " is corrupt");
+    }
     *out = DecodeFixed64LE(value.data());
     return Status::Ok();
   };
-  if (Status s = read_counter(kNextTopicIdKey, &next_topic_id_); !s.ok()) return s;
-  if (Status s = read_counter(kNextSerialKey, &next_serial_); !s.ok()) return s;
+  const DbHandles& h = handles_;
+  if (Status s = read_counter(h.defaults, kNextTopicIdKey, &state_.next_topic_id); !s.ok()) {
+    return s;
+  }
+  if (Status s = read_counter(h.defaults, kNextSerialKey, &state_.next_serial); !s.ok()) return s;
+  if (Status s = read_counter(h.collections, kNextCollectionIdKey, &state_.next_collection_id);
+      !s.ok()) {
+    return s;
+  }
 
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), topics_cf_));
+  // Configuration keys (0x00 'c' name) sort before every topic name.
+  std::map<std::string, StoredConfig, std::less<>> configs;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_.topics));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view key = View(it->key());
+    std::string_view config_of;
+    if (DecodeConfigKey(key, &config_of)) {
+      if (!DecodeConfig(View(it->value()), &configs[std::string(config_of)])) {
+        return Status::IOError("the configuration of " + Quote(config_of) + " is corrupt");
+      }
+      continue;
+    }
     auto state = std::make_shared<TopicState>();
-    state->name = it->key().ToString();
-    if (!DecodeMeta(std::string_view(it->value().data(), it->value().size()), &state->meta)) {
+    state->name = std::string(key);
+    if (!DecodeMeta(View(it->value()), &state->meta)) {
       return Status::IOError("metadata of " + Quote(state->name) + " is corrupt");
     }
-    next_topic_id_ = std::max(next_topic_id_, state->meta.id + 1);
-    topics_.emplace(state->name, std::move(state));
+    if (auto c = configs.find(state->name); c != configs.end()) state->config = c->second;
+    state_.next_topic_id = std::max(state_.next_topic_id, state->meta.id + 1);
+    state_.topics.emplace(state->name, std::move(state));
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "reading topics");
+  if (!it->status().ok()) return handles_.FromRocks(it->status(), "reading topics");
+
+  it.reset(db_->NewIterator(rocksdb::ReadOptions(), handles_.collections));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().starts_with(rocksdb::Slice("\0", 1))) continue;  // the id counter
+    StoredCollection c;
+    if (!DecodeCollection(View(it->value()), &c)) {
+      return Status::IOError("metadata of collection \"" + it->key().ToString() + "\" is corrupt");
+    }
+    state_.next_collection_id = std::max(state_.next_collection_id, c.id + 1);
+    state_.collections.emplace(it->key().ToString(), c);
+  }
+  if (!it->status().ok()) return handles_.FromRocks(it->status(), "reading collections");
   return Status::Ok();
 }
 
-std::shared_ptr<StoreImpl::TopicState> StoreImpl::FindLocked(std::string_view topic) const {
-  auto it = topics_.find(topic);
-  return it == topics_.end() ? nullptr : it->second;
-}
-
-TopicMeta StoreImpl::PublicMeta(const TopicState& state) const {
-  return ToPublic(state.name, state.meta);
+std::shared_ptr<TopicState> StoreImpl::FindLocked(std::string_view topic) const {
+  auto it = state_.topics.find(topic);
+  return it == state_.topics.end() ? nullptr : it->second;
 }
 
 // ---------------------------------------------------------------------------
 // The writer queue.
 
-Status StoreImpl::Commit(const std::shared_ptr<Writer>& w) {
+std::vector<std::shared_ptr<Writer>> StoreImpl::GatherGroupLocked() const {
+  std::vector<std::shared_ptr<Writer>> group;
+  std::set<std::string_view> touched;  // topics changed by the group so far
+  size_t bytes = 0;
+  for (const std::shared_ptr<Writer>& x : writers_) {
+    const size_t x_bytes = x->bytes();
+    if (!group.empty()) {
+      if (bytes + x_bytes > options_.max_group_commit_bytes) break;
+      if (x->removes_items() && touched.count(x->name) != 0) break;
+    }
+    group.push_back(x);
+    bytes += x_bytes;
+    if (x->op == Writer::Op::kCommit) {
+      for (const auto& op : x->commit->batch->appends()) touched.insert(op.topic);
+      for (const auto& op : x->commit->batch->configs()) touched.insert(op.topic);
+    } else if (x->op != Writer::Op::kCreateCollection && x->op != Writer::Op::kDeleteCollection) {
+      touched.insert(x->name);
+    }
+  }
+  return group;
+}
+
+void StoreImpl::Apply(GroupBatch& group, DiskAdmission& space, Writer& w) {
+  const bool removal = w.removes_items() || w.op == Writer::Op::kDeleteCollection;
+  w.status = space.Admit(w.bytes(),
+                         removal ? DiskAdmission::Kind::kRemoval : DiskAdmission::Kind::kGrowth);
+  if (!w.status.ok()) return;
+  switch (w.op) {
+    case Writer::Op::kCreateTopic:
+      return Take(group.CreateTopic(w.name, w.config), &w.status, &w.meta);
+    case Writer::Op::kAppend: {
+      Result<AppendResult> r = group.Append(w.name, *w.items, w.expected_next, w.create_missing);
+      if (!r.ok()) {
+        w.status = r.status();
+        return;
+      }
+      w.first_location = r->first_location;
+      w.meta = std::move(r->meta);
+      return;
+    }
+    case Writer::Op::kTruncate:
+      return Take(group.Truncate(w.name, w.location, w.expected_next), &w.status, &w.meta);
+    case Writer::Op::kTrim:
+      return Take(group.Trim(w.name, w.location), &w.status, &w.meta);
+    case Writer::Op::kDeleteTopic:
+      w.status = group.DeleteTopic(w.name);
+      return;
+    case Writer::Op::kCreateCollection:
+      return Take(group.CreateCollection(w.name), &w.status, &w.collection);
+    case Writer::Op::kDeleteCollection:
+      w.status = group.DeleteCollection(w.name);
+      return;
+    case Writer::Op::kCommit:
+      return Take(group.Commit(*w.commit), &w.status, &w.commit_result);
+  }
+}
+
+Status StoreImpl::Enqueue(const std::shared_ptr<Writer>& w) {
   bool lead = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -325,28 +360,31 @@ Status StoreImpl::Commit(const std::shared_ptr<Writer>& w) {
   // Sleep until a leader commits this writer or hands it the lead.
   if (!lead && w->Await() == Writer::Next::kDone) return w->status;
 
-  // This writer leads. Gather the group: a truncation, trim or deletion of a
-  // topic that an earlier writer of the group changed ends the group, since
-  // its size bookkeeping reads records that must already be on disk.
+  // This writer leads.
   std::vector<std::shared_ptr<Writer>> group;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    std::set<std::string_view> touched;
-    size_t bytes = 0;
-    for (const std::shared_ptr<Writer>& x : writers_) {
-      size_t x_bytes = x->docs != nullptr ? x->docs->bytes() : 0;
-      if (!group.empty()) {
-        if (bytes + x_bytes > options_.max_group_commit_bytes) break;
-        if (x->op != Writer::Op::kAppend && touched.count(x->topic) != 0) break;
+    group = GatherGroupLocked();
+  }
+  // Without mu_: only the leader changes state_, so reading it here is safe.
+  std::vector<ChangeEvent> events;
+  {
+    GroupBatch batch(handles_, state_, NowMs());
+    DiskAdmission space(handles_, options_);
+    for (const std::shared_ptr<Writer>& x : group) Apply(batch, space, *x);
+    Status written = batch.Write(write_options_);
+    if (written.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      events = batch.Publish(&state_);
+    } else {
+      // A write that failed anyway (the disk filled between the admission
+      // and the write) leaves RocksDB read-only until its own recovery,
+      // which polls for free space, resumes it.
+      for (const std::shared_ptr<Writer>& x : group) {
+        if (x->status.ok()) x->status = written;
       }
-      group.push_back(x);
-      touched.insert(x->topic);
-      bytes += x_bytes;
     }
   }
-
-  std::vector<ChangeEvent> events;
-  WriteGroup(group, &events);
   if (!events.empty()) {
     std::lock_guard<std::mutex> listeners_lock(listeners_mu_);
     for (const ChangeEvent& event : events) {
@@ -372,462 +410,139 @@ Status StoreImpl::Commit(const std::shared_ptr<Writer>& w) {
   return w->status;
 }
 
-// The leader's work: compute every writer's result against a scratch copy of
-// the metadata, write one batch, then publish. Runs without mu_ except to
-// publish; only the leader changes topics_, so reading it here is safe.
-void StoreImpl::WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
-                           std::vector<ChangeEvent>* events) {
-  // The state of one topic as the group changes it.
-  struct Pending {
-    std::shared_ptr<TopicState> before;  // committed state, null if none
-    bool exists = false;
-    bool recreated = false;  // deleted (and maybe created again) in this group
-    bool dirty = false;
-    StoredMeta meta;
-    // Documents appended in this group and not yet written as a chunk; they
-    // end at location meta.count - 1.
-    std::vector<std::string_view> chunk_docs;
-    size_t chunk_bytes = 0;
-    uint64_t chunk_first_offset = 0;
-    int64_t chunk_time = 0;
-  };
-  std::map<std::string_view, Pending> pending;
-  auto pending_for = [&](std::string_view name) -> Pending& {
-    auto [it, inserted] = pending.try_emplace(name);
-    if (inserted) {
-      auto found = topics_.find(name);
-      if (found != topics_.end()) {
-        it->second.before = found->second;
-        it->second.exists = true;
-        it->second.meta = found->second->meta;
-      }
-    }
-    return it->second;
-  };
-
-  uint64_t next_topic_id = next_topic_id_;
-  uint64_t next_serial = next_serial_;
-  const int64_t now = NowMs();
-  rocksdb::WriteBatch batch;
-  std::string value;
-  std::vector<ChangeEvent> group_events;
-  auto event = [&](ChangeEvent::Kind kind, std::string_view name, const StoredMeta& m,
-                   uint64_t from, uint64_t to) {
-    group_events.push_back(ChangeEvent{kind, std::string(name), m.id, from, to});
-  };
-  // Writes p's pending documents as one chunk keyed by their last location.
-  auto flush_chunk = [&](Pending& p) {
-    if (p.chunk_docs.empty()) return;
-    value.clear();
-    EncodeChunk(ChunkHeader{next_serial, p.chunk_time, p.chunk_first_offset, {}},
-                p.chunk_docs.data(), p.chunk_docs.size(), &value);
-    next_serial += p.chunk_docs.size();
-    batch.Put(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, p.meta.count - 1)), value);
-    p.chunk_docs.clear();
-    p.chunk_bytes = 0;
-  };
-  auto add_document = [&](Pending& p, std::string_view doc, int64_t time) {
-    if (!p.chunk_docs.empty() &&
-        (p.chunk_docs.size() >= kMaxChunkDocuments || p.chunk_bytes + doc.size() > kMaxChunkBytes ||
-         time != p.chunk_time)) {
-      flush_chunk(p);
-    }
-    if (p.chunk_docs.empty()) {
-      p.chunk_first_offset = p.meta.end_offset;
-      p.chunk_time = time;
-    }
-    p.chunk_docs.push_back(doc);
-    p.chunk_bytes += doc.size();
-    p.meta.end_offset += doc.size();
-    ++p.meta.count;
-  };
-  auto create = [&](std::string_view name, Pending& p) {
-    p.exists = true;
-    p.dirty = true;
-    p.meta = StoredMeta{};
-    p.meta.id = next_topic_id++;
-    p.meta.last_append_ms = now;
-    event(ChangeEvent::Kind::kTopicCreated, name, p.meta, 0, 0);
-  };
-
-  // Admission by free space (see Options::min_free_disk_bytes). Measured
-  // once per group; each append must leave the reserve on top of the
-  // appends before it in this group.
-  uint64_t free_bytes = 0, memtable_bytes = 0;
-  Status space = DiskSpace(&free_bytes, &memtable_bytes);
-  uint64_t group_bytes = 0;
-  // Keys, headers and metadata roughly double small documents; count twice.
-  auto fits = [&](uint64_t adds, uint64_t reserve) {
-    return free_bytes >= memtable_bytes + reserve + 2 * (group_bytes + adds);
-  };
-  auto no_space = [&](uint64_t adds, uint64_t reserve) {
-    return Status::NoSpace(
-        "the disk holding " + dir_ + " has " + std::to_string(free_bytes) +
-        " bytes free, less than the " +
-        std::to_string(memtable_bytes + reserve + 2 * (group_bytes + adds)) +
-        " bytes this change needs with what pdfs keeps free (--min-free-space, and room to "
-        "flush unwritten data); free space and try again");
-  };
-
-  for (const std::shared_ptr<Writer>& x : group) {
-    x->status = Status::Ok();
-    if (!space.ok()) {
-      x->status = space;
-      continue;
-    }
-    const uint64_t adds = x->docs != nullptr ? x->docs->bytes() : 0;
-    const uint64_t reserve = x->op == Writer::Op::kAppend || x->op == Writer::Op::kCreate
-                                 ? options_.min_free_disk_bytes
-                                 : kMinFreeForRemovals;
-    if (!fits(adds, reserve)) {
-      x->status = no_space(adds, reserve);
-      continue;
-    }
-    group_bytes += adds;
-    Pending& p = pending_for(x->topic);
-    // Removals act on what is stored: put this group's documents there first.
-    if (x->op != Writer::Op::kAppend) flush_chunk(p);
-    // Judged against this group's state so far, so two conditional writers
-    // in one group see each other as if committed one after the other. A
-    // missing topic is empty to an append; a removal reports it NotFound.
-    const uint64_t next = p.exists ? p.meta.count : 0;
-    if (x->expected_next.has_value() && *x->expected_next != next &&
-        (p.exists || x->op == Writer::Op::kAppend)) {
-      x->status = Status::Conflict(Quote(x->topic) + "'s next location is " + std::to_string(next) +
-                                   ", not " + std::to_string(*x->expected_next) + " as expected");
-      continue;
-    }
-    switch (x->op) {
-      case Writer::Op::kCreate:
-        if (p.exists) {
-          x->status = Status::AlreadyExists(Quote(x->topic) + " already exists");
-          break;
-        }
-        create(x->topic, p);
-        break;
-
-      case Writer::Op::kAppend: {
-        if (!p.exists) create(x->topic, p);
-        const uint64_t n = x->docs->size();
-        if (p.meta.count > std::numeric_limits<uint64_t>::max() - 1 - n) {
-          x->status = Status::InvalidArgument(Quote(x->topic) + " has no locations left");
-          break;
-        }
-        const int64_t time = std::max(now, p.meta.last_append_ms);
-        x->first_location = p.meta.count;
-        for (size_t i = 0; i < n; ++i) add_document(p, (*x->docs)[i], time);
-        p.meta.last_append_ms = time;
-        p.dirty = true;
-        event(ChangeEvent::Kind::kAppended, x->topic, p.meta, x->first_location, p.meta.count);
-        break;
-      }
-
-      case Writer::Op::kTruncate: {
-        if (!p.exists) {
-          x->status = TopicNotFound(x->topic);
-          break;
-        }
-        const uint64_t at = x->location;
-        const uint64_t old_count = p.meta.count;
-        if (at >= old_count) break;  // at or past the end: nothing to do
-        if (at <= p.meta.first) {
-          p.meta.end_offset = p.meta.first_offset;
-          batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, p.meta.first)),
-                            KeySlice(EncodeDocKey(p.meta.id, old_count)));
-        } else {
-          // Every chunk whose last location is at or after `at` goes; the
-          // one holding `at` comes back holding only what precedes it.
-          StoredChunk c;
-          if (Status s = ReadChunk(p.meta.id, at, &c); !s.ok()) {
-            x->status = s;
-            break;
-          }
-          const uint32_t keep = static_cast<uint32_t>(at - c.first);
-          p.meta.end_offset = c.view.offset(keep);
-          batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, at)),
-                            KeySlice(EncodeDocKey(p.meta.id, old_count)));
-          if (keep > 0) {
-            RewriteChunk(c, 0, keep, p.meta.id, at - 1, &batch);
-          }
-        }
-        p.meta.count = at;
-        p.meta.first = std::min(p.meta.first, at);
-        p.dirty = true;
-        event(ChangeEvent::Kind::kTruncated, x->topic, p.meta, at, old_count);
-        break;
-      }
-
-      case Writer::Op::kTrim: {
-        if (!p.exists) {
-          x->status = TopicNotFound(x->topic);
-          break;
-        }
-        const uint64_t to = std::min(x->location, p.meta.count);
-        const uint64_t old_first = p.meta.first;
-        if (to <= old_first) break;  // already trimmed that far
-        uint64_t new_first_offset = p.meta.end_offset;
-        // Every chunk whose last location is before `to` goes; the one
-        // holding `to` keeps only `to` and after, under the same key.
-        batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, old_first)),
-                          KeySlice(EncodeDocKey(p.meta.id, to)));
-        if (to < p.meta.count) {
-          StoredChunk c;
-          if (Status s = ReadChunk(p.meta.id, to, &c); !s.ok()) {
-            x->status = s;
-            break;
-          }
-          const uint32_t drop = static_cast<uint32_t>(to - c.first);
-          new_first_offset = c.view.offset(drop);
-          if (drop > 0) RewriteChunk(c, drop, c.view.count(), p.meta.id, c.last, &batch);
-        }
-        p.meta.first = to;
-        p.meta.first_offset = new_first_offset;
-        p.dirty = true;
-        event(ChangeEvent::Kind::kTrimmed, x->topic, p.meta, old_first, to);
-        break;
-      }
-
-      case Writer::Op::kDelete:
-        if (!p.exists) {
-          x->status = TopicNotFound(x->topic);
-          break;
-        }
-        batch.DeleteRange(docs_cf_, KeySlice(EncodeDocKey(p.meta.id, 0)),
-                          KeySlice(EncodeDocKey(p.meta.id + 1, 0)));
-        event(ChangeEvent::Kind::kTopicDeleted, x->topic, p.meta, p.meta.first, p.meta.count);
-        p.exists = false;
-        p.recreated = true;
-        p.dirty = true;
-        break;
-    }
-    if (x->status.ok() && p.exists) x->meta = ToPublic(x->topic, p.meta);
-  }
-
-  for (auto& [name, p] : pending) flush_chunk(p);
-  // Metadata goes last, one entry per topic, so the batch holds each topic's
-  // final state for this group.
-  for (auto& [name, p] : pending) {
-    if (!p.dirty) continue;
-    if (p.exists) {
-      batch.Put(topics_cf_, rocksdb::Slice(name.data(), name.size()), EncodeMeta(p.meta));
-    } else {
-      batch.Delete(topics_cf_, rocksdb::Slice(name.data(), name.size()));
-    }
-  }
-  if (next_topic_id != next_topic_id_) {
-    std::string v;
-    PutFixed64LE(&v, next_topic_id);
-    batch.Put(default_cf_, kNextTopicIdKey, v);
-  }
-  if (next_serial != next_serial_) {
-    std::string v;
-    PutFixed64LE(&v, next_serial);
-    batch.Put(default_cf_, kNextSerialKey, v);
-  }
-  if (batch.Count() == 0) return;
-
-  Status written = FromRocks(db_->Write(write_options_, &batch), "writing to the store");
-  if (!written.ok()) {
-    // A write that failed anyway (the disk filled between the check above
-    // and the write) leaves RocksDB read-only until its own recovery, which
-    // polls for free space, resumes it.
-    for (const std::shared_ptr<Writer>& x : group) {
-      if (x->status.ok()) x->status = written;
-    }
-    return;
-  }
-
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto& [name, p] : pending) {
-    if (!p.dirty) continue;
-    if (p.before != nullptr && (p.recreated || !p.exists)) {
-      p.before->deleted = true;
-      p.before->changed.notify_all();
-      topics_.erase(p.before->name);
-      p.before = nullptr;
-    }
-    if (!p.exists) continue;
-    if (p.before == nullptr) {
-      auto state = std::make_shared<TopicState>();
-      state->name = std::string(name);
-      p.before = state;
-      topics_.emplace(state->name, state);
-    }
-    p.before->meta = p.meta;
-    p.before->changed.notify_all();
-  }
-  next_topic_id_ = next_topic_id;
-  next_serial_ = next_serial;
-  *events = std::move(group_events);
-}
-
-Status StoreImpl::DiskSpace(uint64_t* free_bytes, uint64_t* memtable_bytes) const {
-  struct statvfs vfs;
-  if (::statvfs(dir_.c_str(), &vfs) != 0) {
-    return Status::IOError("cannot measure free space of " + dir_ + ": " + std::strerror(errno));
-  }
-  *free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-  if (!db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables,
-                                     memtable_bytes)) {
-    *memtable_bytes = 0;
-  }
-  return Status::Ok();
-}
-
-Status StoreImpl::ReadChunk(uint64_t id, uint64_t location, StoredChunk* out,
-                            const rocksdb::Snapshot* snapshot) const {
-  const DocKey upper = EncodeDocKey(id + 1, 0);
-  rocksdb::Slice upper_bound(upper.data(), upper.size());
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
-  ro.iterate_upper_bound = &upper_bound;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, docs_cf_));
-  it->Seek(KeySlice(EncodeDocKey(id, location)));
-  if (!it->Valid()) {
-    if (!it->status().ok()) return FromRocks(it->status(), "reading a document");
-    return Status::NotFound("location " + std::to_string(location) + " is not stored");
-  }
-  uint64_t key_id = 0;
-  rocksdb::Slice key = it->key();
-  if (!DecodeDocKey(std::string_view(key.data(), key.size()), &key_id, &out->last)) {
-    return Status::IOError("a stored document key is corrupt");
-  }
-  out->value.assign(it->value().data(), it->value().size());
-  if (!out->view.Parse(out->value) || out->view.count() > out->last + 1) {
-    return Status::IOError("the chunk holding location " + std::to_string(location) +
-                           " is corrupt");
-  }
-  out->first = out->last + 1 - out->view.count();
-  // Chunks tile the stored locations, so a chunk starting after `location`
-  // means it is not stored (a truncation committed since the caller looked).
-  if (out->first > location) {
-    return Status::NotFound("location " + std::to_string(location) + " is not stored");
-  }
-  return Status::Ok();
-}
-
-void StoreImpl::RewriteChunk(const StoredChunk& c, uint32_t from, uint32_t to, uint64_t id,
-                             uint64_t last_location, rocksdb::WriteBatch* batch) const {
-  std::vector<std::string_view> docs;
-  docs.reserve(to - from);
-  for (uint32_t i = from; i < to; ++i) docs.push_back(c.view.document(i));
-  std::string value;
-  EncodeChunk(ChunkHeader{c.view.first_serial() + from, c.view.append_time_ms(),
-                          c.view.offset(from), c.view.content_type()},
-              docs.data(), docs.size(), &value);
-  batch->Put(docs_cf_, KeySlice(EncodeDocKey(id, last_location)), value);
-}
-
 // ---------------------------------------------------------------------------
-// Public operations.
+// Topics.
+
+Result<TopicMeta> StoreImpl::CreateChecked(std::string_view topic, std::string_view config_json) {
+  std::optional<std::string> config;
+  if (!config_json.empty()) {
+    Result<std::string> prepared = PrepareConfig(config_json, options_);
+    if (!prepared.ok()) return prepared.status();
+    config = std::move(prepared).value();
+  }
+  auto w = std::make_shared<Writer>(Writer::Op::kCreateTopic, topic);
+  w->config = config.has_value() ? &*config : nullptr;
+  if (Status s = Enqueue(w); !s.ok()) return s;
+  return std::move(w->meta);
+}
 
 Result<TopicMeta> StoreImpl::CreateTopic(std::string_view topic) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  auto w = std::make_shared<Writer>(Writer::Op::kCreate, topic);
-  if (Status s = Commit(w); !s.ok()) return s;
-  return std::move(w->meta);
+  return CreateChecked(topic, {});
+}
+
+Result<TopicMeta> StoreImpl::CreateTopic(std::string_view topic, std::string_view config_json) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  if (config_json.empty()) {
+    return Status::InvalidArgument("a topic configuration must be a JSON object");
+  }
+  return CreateChecked(topic, config_json);
+}
+
+Result<TopicMeta> StoreImpl::CreateSystemTopic(std::string_view topic,
+                                               std::string_view config_json) {
+  if (Status s = ValidateSystemTopicName(topic); !s.ok()) return s;
+  return CreateChecked(topic, config_json);
 }
 
 std::vector<TopicMeta> StoreImpl::ListTopics() {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<TopicMeta> out;
-  out.reserve(topics_.size());
-  for (const auto& [name, state] : topics_) out.push_back(PublicMeta(*state));
+  out.reserve(state_.topics.size());
+  for (const auto& [name, state] : state_.topics) {
+    out.push_back(ToPublic(name, state->meta, state->config.version));
+  }
   return out;
 }
 
-Result<TopicMeta> StoreImpl::Stat(std::string_view topic) {
-  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+Result<TopicMeta> StoreImpl::Current(std::string_view topic) {
+  if (Status s = CheckReadableName(topic); !s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   std::shared_ptr<TopicState> state = FindLocked(topic);
-  if (state == nullptr) return TopicNotFound(topic);
-  return PublicMeta(*state);
+  if (state == nullptr) return NoSuchTopic(topic);
+  return ToPublic(state->name, state->meta, state->config.version);
 }
+
+Result<TopicMeta> StoreImpl::CurrentWithSnapshot(std::string_view topic,
+                                                 const rocksdb::Snapshot** snapshot) {
+  if (Status s = CheckReadableName(topic); !s.ok()) return s;
+  *snapshot = db_->GetSnapshot();
+  Result<TopicMeta> meta = Current(topic);
+  if (!meta.ok()) {
+    db_->ReleaseSnapshot(*snapshot);
+    *snapshot = nullptr;
+  }
+  return meta;
+}
+
+Result<TopicMeta> StoreImpl::Stat(std::string_view topic) { return Current(topic); }
 
 Status StoreImpl::DeleteTopic(std::string_view topic) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  auto w = std::make_shared<Writer>(Writer::Op::kDelete, topic);
-  return Commit(w);
+  return Enqueue(std::make_shared<Writer>(Writer::Op::kDeleteTopic, topic));
 }
 
-Result<Store::AppendResult> StoreImpl::AppendChecked(std::string_view topic,
-                                                     const DocumentBatch& docs,
-                                                     std::optional<uint64_t> expected_next) {
+Status StoreImpl::DeleteSystemTopic(std::string_view topic) {
+  if (Status s = ValidateSystemTopicName(topic); !s.ok()) return s;
+  return Enqueue(std::make_shared<Writer>(Writer::Op::kDeleteTopic, topic));
+}
+
+Result<AppendResult> StoreImpl::AppendItems(std::string_view topic, ItemSource items,
+                                            std::optional<uint64_t> expected_next) {
   if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  if (docs.empty()) return Status::InvalidArgument("an append needs at least one document");
-  for (size_t i = 0; i < docs.size(); ++i) {
-    if (docs[i].size() > options_.max_document_bytes) {
-      return Status::TooLarge("document " + std::to_string(i) + " has " +
-                              std::to_string(docs[i].size()) + " bytes; the limit is " +
-                              std::to_string(options_.max_document_bytes));
-    }
-  }
+  if (Status s = CheckItems(items, options_); !s.ok()) return s;
   auto w = std::make_shared<Writer>(Writer::Op::kAppend, topic);
-  w->docs = &docs;
+  w->items = items;
   w->expected_next = expected_next;
-  if (Status s = Commit(w); !s.ok()) return s;
+  if (Status s = Enqueue(w); !s.ok()) return s;
   return AppendResult{w->first_location, std::move(w->meta)};
 }
 
-Result<Store::AppendResult> StoreImpl::Append(std::string_view topic, const DocumentBatch& docs) {
-  return AppendChecked(topic, docs, std::nullopt);
+Result<AppendResult> StoreImpl::Append(std::string_view topic, const DocumentBatch& docs) {
+  return AppendItems(topic, ItemSource(docs), std::nullopt);
 }
 
-Result<Store::AppendResult> StoreImpl::AppendIfNext(std::string_view topic,
-                                                    const DocumentBatch& docs,
-                                                    uint64_t expected_next) {
-  return AppendChecked(topic, docs, expected_next);
+Result<AppendResult> StoreImpl::AppendIfNext(std::string_view topic, const DocumentBatch& docs,
+                                             uint64_t expected_next) {
+  return AppendItems(topic, ItemSource(docs), expected_next);
+}
+
+Result<AppendResult> StoreImpl::Append(std::string_view topic, const ItemBatch& items) {
+  return AppendItems(topic, ItemSource(items), std::nullopt);
+}
+
+Result<AppendResult> StoreImpl::AppendIfNext(std::string_view topic, const ItemBatch& items,
+                                             uint64_t expected_next) {
+  return AppendItems(topic, ItemSource(items), expected_next);
 }
 
 Result<Record> StoreImpl::Get(std::string_view topic, uint64_t location) {
-  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  TopicMeta meta;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::shared_ptr<TopicState> state = FindLocked(topic);
-    if (state == nullptr) return TopicNotFound(topic);
-    meta = PublicMeta(*state);
-  }
-  if (location < meta.first || location >= meta.count) {
-    return LocationNotFound(topic, location, meta);
+  Result<TopicMeta> meta = Current(topic);
+  if (!meta.ok()) return meta.status();
+  if (location < meta->first || location >= meta->count) {
+    return LocationNotFound(topic, location, *meta);
   }
   StoredChunk c;
-  Status s = ReadChunk(meta.id, location, &c);
+  Status s = ReadChunk(handles_, meta->id, location, &c);
   // NotFound here: a truncation or deletion committed since the check above.
-  if (s.IsNotFound()) return LocationNotFound(topic, location, meta);
+  if (s.IsNotFound()) return LocationNotFound(topic, location, *meta);
   if (!s.ok()) return s;
-  const uint32_t i = static_cast<uint32_t>(location - c.first);
   Record record;
-  record.location = location;
-  record.serial = c.view.first_serial() + i;
-  record.append_time_ms = c.view.append_time_ms();
-  record.content_type.assign(c.view.content_type());
-  record.data.assign(c.view.document(i));
+  FillRecord(c.view, c.first, static_cast<uint32_t>(location - c.first), &record);
   return record;
 }
 
 Result<std::unique_ptr<RangeReader>> StoreImpl::Read(std::string_view topic, uint64_t begin,
                                                      uint64_t end) {
-  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
-  // The snapshot is taken before the metadata is read. Any snapshot is one
-  // committed state, and the bounds below only narrow it, so the result is
-  // always a consecutive run of one committed state.
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  TopicMeta meta;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::shared_ptr<TopicState> state = FindLocked(topic);
-    if (state == nullptr) {
-      db_->ReleaseSnapshot(snapshot);
-      return TopicNotFound(topic);
-    }
-    meta = PublicMeta(*state);
-  }
-  begin = std::max(begin, meta.first);
-  end = std::min(end, meta.count);
+  const rocksdb::Snapshot* snapshot = nullptr;
+  Result<TopicMeta> meta = CurrentWithSnapshot(topic, &snapshot);
+  if (!meta.ok()) return meta.status();
+  // The result is always a consecutive run of one committed state.
+  begin = std::max(begin, meta->first);
+  end = std::min(end, meta->count);
   if (end < begin) end = begin;
   return std::unique_ptr<RangeReader>(
-      new RangeReaderImpl(db_.get(), docs_cf_, snapshot, meta.id, begin, end));
+      new RangeReaderImpl(handles_, snapshot, meta->id, begin, end));
 }
 
 Result<TopicMeta> StoreImpl::TruncateChecked(std::string_view topic, uint64_t location,
@@ -836,7 +551,7 @@ Result<TopicMeta> StoreImpl::TruncateChecked(std::string_view topic, uint64_t lo
   auto w = std::make_shared<Writer>(Writer::Op::kTruncate, topic);
   w->location = location;
   w->expected_next = expected_next;
-  if (Status s = Commit(w); !s.ok()) return s;
+  if (Status s = Enqueue(w); !s.ok()) return s;
   return std::move(w->meta);
 }
 
@@ -849,56 +564,240 @@ Result<TopicMeta> StoreImpl::TruncateIfNext(std::string_view topic, uint64_t loc
   return TruncateChecked(topic, location, expected_next);
 }
 
-Result<TopicMeta> StoreImpl::TrimFront(std::string_view topic, uint64_t location) {
-  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+Result<TopicMeta> StoreImpl::TrimChecked(std::string_view topic, uint64_t location) {
   auto w = std::make_shared<Writer>(Writer::Op::kTrim, topic);
   w->location = location;
-  if (Status s = Commit(w); !s.ok()) return s;
+  if (Status s = Enqueue(w); !s.ok()) return s;
   return std::move(w->meta);
 }
 
+Result<TopicMeta> StoreImpl::TrimFront(std::string_view topic, uint64_t location) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  return TrimChecked(topic, location);
+}
+
+Result<TopicMeta> StoreImpl::TrimSystemTopic(std::string_view topic, uint64_t location) {
+  if (Status s = ValidateSystemTopicName(topic); !s.ok()) return s;
+  return TrimChecked(topic, location);
+}
+
 Result<uint64_t> StoreImpl::FindLocationAtTime(std::string_view topic, int64_t time_ms) {
-  Result<TopicMeta> meta = Stat(topic);
+  // One snapshot for every probe: the search sees one committed state, and
+  // a location the snapshot lacks (appended since) counts as past the end.
+  const rocksdb::Snapshot* snapshot = nullptr;
+  Result<TopicMeta> meta = CurrentWithSnapshot(topic, &snapshot);
   if (!meta.ok()) return meta.status();
-  // Append times never decrease within a topic: binary search. A location
-  // that vanished meanwhile (truncation) counts as past the end.
+  Status failed;
   uint64_t lo = meta->first;
   uint64_t hi = meta->count;
-  while (lo < hi) {
-    uint64_t mid = lo + (hi - lo) / 2;
-    Result<Record> r = Get(topic, mid);
-    if (!r.ok()) {
-      if (!r.status().IsNotFound()) return r.status();
-      hi = mid;
-    } else if (r->append_time_ms < time_ms) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
+  {
+    ChunkCursor cursor(handles_, meta->id, snapshot);
+    // Append times never decrease within a topic, and all items of a chunk
+    // share one: binary search, narrowed a whole chunk at a time.
+    while (lo < hi) {
+      const uint64_t mid = lo + (hi - lo) / 2;
+      ChunkRef chunk;
+      Status s = cursor.Seek(mid, &chunk);
+      if (s.IsNotFound()) {
+        hi = mid;
+      } else if (!s.ok()) {
+        failed = s;
+        break;
+      } else if (chunk.view.append_time_ms() < time_ms) {
+        lo = std::min(hi, chunk.last + 1);
+      } else {
+        hi = std::max(lo, chunk.first);
+      }
     }
   }
+  db_->ReleaseSnapshot(snapshot);
+  if (!failed.ok()) return failed;
   return lo;
 }
 
 Result<TopicMeta> StoreImpl::WaitForLocation(std::string_view topic, uint64_t location,
                                              std::chrono::steady_clock::time_point deadline) {
-  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  if (Status s = CheckReadableName(topic); !s.ok()) return s;
   std::unique_lock<std::mutex> lock(mu_);
   std::shared_ptr<TopicState> state = FindLocked(topic);
-  if (state == nullptr) return TopicNotFound(topic);
+  if (state == nullptr) return NoSuchTopic(topic);
   for (;;) {
     if (shutting_down_) return Status::Unavailable("the server is shutting down");
     if (state->deleted) return Status::NotFound(Quote(topic) + " was deleted");
     if (state->meta.count > location || std::chrono::steady_clock::now() >= deadline) {
-      return PublicMeta(*state);
+      return ToPublic(state->name, state->meta, state->config.version);
     }
     state->changed.wait_until(lock, deadline);
   }
 }
 
+// ---------------------------------------------------------------------------
+// Topic configuration.
+
+Result<TopicConfig> StoreImpl::GetTopicConfig(std::string_view topic) {
+  if (Status s = CheckReadableName(topic); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::shared_ptr<TopicState> state = FindLocked(topic);
+  if (state == nullptr) return NoSuchTopic(topic);
+  TopicConfig config;
+  if (state->config.version > 0) {
+    config.json = state->config.json;
+    config.version = state->config.version;
+  }
+  return config;
+}
+
+Result<TopicMeta> StoreImpl::SetTopicConfig(std::string_view topic, std::string_view config_json,
+                                            std::optional<uint64_t> expected_version) {
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  CommitBatch batch;
+  batch.SetTopicConfig(topic, config_json, expected_version);
+  Result<CommitResult> r = Commit(batch);
+  if (!r.ok()) return r.status();
+  return std::move(r->configured[0]);
+}
+
+// ---------------------------------------------------------------------------
+// Indexes.
+
+Result<std::unique_ptr<IndexReader>> StoreImpl::ScanIndex(std::string_view topic,
+                                                          std::string_view begin_key,
+                                                          std::string_view end_key,
+                                                          ScanOrder order) {
+  const rocksdb::Snapshot* snapshot = nullptr;
+  Result<TopicMeta> meta = CurrentWithSnapshot(topic, &snapshot);
+  if (!meta.ok()) return meta.status();
+  return std::unique_ptr<IndexReader>(
+      new IndexReaderImpl(handles_, snapshot, meta->id, begin_key, end_key, order));
+}
+
+Result<uint64_t> StoreImpl::FindIndexKey(std::string_view topic, std::string_view key) {
+  Result<TopicMeta> meta = Current(topic);
+  if (!meta.ok()) return meta.status();
+  const std::string prefix = IndexForwardPrefix(meta->id, key);
+  const std::string upper = IndexForwardUpper(meta->id, {});
+  rocksdb::Slice upper_bound(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_.index));
+  it->Seek(prefix);
+  if (it->Valid() && it->key().starts_with(prefix)) {
+    std::string found;
+    uint64_t location = 0;
+    if (!DecodeIndexForwardKey(View(it->key()), &found, &location)) {
+      return Status::IOError("a stored index entry is corrupt");
+    }
+    return location;
+  }
+  if (!it->status().ok()) return handles_.FromRocks(it->status(), "reading a topic's index");
+  return Status::NotFound(Quote(topic) + " has no item with that index key");
+}
+
+Result<std::string> StoreImpl::IndexKeyAt(std::string_view topic, uint64_t location) {
+  Result<TopicMeta> meta = Current(topic);
+  if (!meta.ok()) return meta.status();
+  if (location < meta->first || location >= meta->count) {
+    return LocationNotFound(topic, location, *meta);
+  }
+  std::string key;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handles_.index, IndexReverseKey(meta->id, location), &key);
+  if (s.IsNotFound()) {
+    return Status::NotFound("location " + std::to_string(location) + " of " + Quote(topic) +
+                            " has no index key");
+  }
+  if (!s.ok()) return handles_.FromRocks(s, "reading a topic's index");
+  return key;
+}
+
+// ---------------------------------------------------------------------------
+// Collections.
+
+Result<CollectionInfo> StoreImpl::CreateCollection(std::string_view name) {
+  if (Status s = ValidateCollectionName(name); !s.ok()) return s;
+  auto w = std::make_shared<Writer>(Writer::Op::kCreateCollection, name);
+  if (Status s = Enqueue(w); !s.ok()) return s;
+  return std::move(w->collection);
+}
+
+Status StoreImpl::DeleteCollection(std::string_view name) {
+  if (Status s = ValidateCollectionName(name); !s.ok()) return s;
+  return Enqueue(std::make_shared<Writer>(Writer::Op::kDeleteCollection, name));
+}
+
+std::vector<CollectionInfo> StoreImpl::ListCollections() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<CollectionInfo> out;
+  out.reserve(state_.collections.size());
+  for (const auto& [name, c] : state_.collections) out.push_back(PublicCollection(name, c));
+  return out;
+}
+
+Result<CollectionInfo> StoreImpl::CurrentCollection(std::string_view name) {
+  if (Status s = ValidateCollectionName(name); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = state_.collections.find(name);
+  if (it == state_.collections.end()) {
+    return Status::NotFound("collection \"" + std::string(name) + "\" does not exist");
+  }
+  return PublicCollection(name, it->second);
+}
+
+Result<CollectionInfo> StoreImpl::StatCollection(std::string_view name) {
+  return CurrentCollection(name);
+}
+
+Result<CollectionRecord> StoreImpl::GetRecord(std::string_view collection, std::string_view key) {
+  if (Status s = CheckRecordKey(key); !s.ok()) return s;
+  Result<CollectionInfo> info = CurrentCollection(collection);
+  if (!info.ok()) return info.status();
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handles_.records, RecordKey(info->id, key), &value);
+  if (s.IsNotFound()) {
+    return Status::NotFound(DescribeRecordKey(key) + " does not exist in collection \"" +
+                            std::string(collection) + "\"");
+  }
+  if (!s.ok()) return handles_.FromRocks(s, "reading a collection record");
+  CollectionRecord record;
+  std::string_view json;
+  if (!DecodeRecordValue(View(value), &record.version, &json)) {
+    return Status::IOError("a stored collection record is corrupt");
+  }
+  record.key.assign(key);
+  record.value.assign(json);
+  return record;
+}
+
+Result<std::unique_ptr<RecordReader>> StoreImpl::ScanRecords(std::string_view collection,
+                                                             std::string_view begin_key,
+                                                             std::string_view end_key) {
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  Result<CollectionInfo> info = CurrentCollection(collection);
+  if (!info.ok()) {
+    db_->ReleaseSnapshot(snapshot);
+    return info.status();
+  }
+  return std::unique_ptr<RecordReader>(
+      new RecordReaderImpl(handles_, snapshot, info->id, begin_key, end_key));
+}
+
+Result<CommitResult> StoreImpl::Commit(const CommitBatch& batch) {
+  Result<PreparedCommit> prepared = PrepareCommit(batch, options_);
+  if (!prepared.ok()) return prepared.status();
+  auto w = std::make_shared<Writer>(Writer::Op::kCommit, std::string_view());
+  w->commit = &*prepared;
+  if (Status s = Enqueue(w); !s.ok()) return s;
+  return std::move(w->commit_result);
+}
+
+// ---------------------------------------------------------------------------
+// Waiters and listeners.
+
 void StoreImpl::Shutdown() {
   std::lock_guard<std::mutex> lock(mu_);
   shutting_down_ = true;
-  for (auto& [name, state] : topics_) state->changed.notify_all();
+  for (auto& [name, state] : state_.topics) state->changed.notify_all();
 }
 
 void StoreImpl::AddListener(ChangeListener* listener) {

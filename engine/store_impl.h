@@ -2,9 +2,7 @@
 #ifndef PDFS_ENGINE_STORE_IMPL_H_
 #define PDFS_ENGINE_STORE_IMPL_H_
 
-#include <condition_variable>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,13 +10,17 @@
 #include <vector>
 
 #include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
+#include "committed_state.h"
+#include "db_handles.h"
 #include "dir_lock.h"
-#include "key_codec.h"
 #include "pdfs/store.h"
+#include "writer.h"
 
 namespace pdfs::engine {
+
+class DiskAdmission;
+class GroupBatch;
 
 class StoreImpl : public Store {
  public:
@@ -26,12 +28,17 @@ class StoreImpl : public Store {
 
   static Result<std::unique_ptr<Store>> Open(const Options& options, const std::string& dir);
 
+  const Options& options() const override { return options_; }
   Result<TopicMeta> CreateTopic(std::string_view topic) override;
+  Result<TopicMeta> CreateTopic(std::string_view topic, std::string_view config_json) override;
   std::vector<TopicMeta> ListTopics() override;
   Result<TopicMeta> Stat(std::string_view topic) override;
   Status DeleteTopic(std::string_view topic) override;
   Result<AppendResult> Append(std::string_view topic, const DocumentBatch& docs) override;
   Result<AppendResult> AppendIfNext(std::string_view topic, const DocumentBatch& docs,
+                                    uint64_t expected_next) override;
+  Result<AppendResult> Append(std::string_view topic, const ItemBatch& items) override;
+  Result<AppendResult> AppendIfNext(std::string_view topic, const ItemBatch& items,
                                     uint64_t expected_next) override;
   Result<Record> Get(std::string_view topic, uint64_t location) override;
   Result<std::unique_ptr<RangeReader>> Read(std::string_view topic, uint64_t begin,
@@ -41,6 +48,27 @@ class StoreImpl : public Store {
                                    uint64_t expected_next) override;
   Result<TopicMeta> TrimFront(std::string_view topic, uint64_t location) override;
   Result<uint64_t> FindLocationAtTime(std::string_view topic, int64_t time_ms) override;
+  Result<TopicConfig> GetTopicConfig(std::string_view topic) override;
+  Result<TopicMeta> SetTopicConfig(std::string_view topic, std::string_view config_json,
+                                   std::optional<uint64_t> expected_version) override;
+  Result<std::unique_ptr<IndexReader>> ScanIndex(std::string_view topic, std::string_view begin_key,
+                                                 std::string_view end_key,
+                                                 ScanOrder order) override;
+  Result<uint64_t> FindIndexKey(std::string_view topic, std::string_view key) override;
+  Result<std::string> IndexKeyAt(std::string_view topic, uint64_t location) override;
+  Result<CollectionInfo> CreateCollection(std::string_view name) override;
+  Status DeleteCollection(std::string_view name) override;
+  std::vector<CollectionInfo> ListCollections() override;
+  Result<CollectionInfo> StatCollection(std::string_view name) override;
+  Result<CollectionRecord> GetRecord(std::string_view collection, std::string_view key) override;
+  Result<std::unique_ptr<RecordReader>> ScanRecords(std::string_view collection,
+                                                    std::string_view begin_key,
+                                                    std::string_view end_key) override;
+  Result<CommitResult> Commit(const CommitBatch& batch) override;
+  Result<TopicMeta> CreateSystemTopic(std::string_view topic,
+                                      std::string_view config_json) override;
+  Status DeleteSystemTopic(std::string_view topic) override;
+  Result<TopicMeta> TrimSystemTopic(std::string_view topic, uint64_t location) override;
   Result<TopicMeta> WaitForLocation(std::string_view topic, uint64_t location,
                                     std::chrono::steady_clock::time_point deadline) override;
   void Shutdown() override;
@@ -48,96 +76,43 @@ class StoreImpl : public Store {
   void RemoveListener(ChangeListener* listener) override;
   const std::string& dir() const override { return dir_; }
 
-  // Test hooks.
-  // Simulates a crash: drops the RocksDB handle without flushing memtables
-  // (the WAL is all that survives, as after kill -9).
-  void TEST_SimulateCrash();
-
  private:
-  // The committed state of one topic. Shared with waiters, who may hold it
-  // after the topic is deleted (then `deleted` is set).
-  struct TopicState {
-    std::string name;
-    StoredMeta meta;
-    bool deleted = false;
-    std::condition_variable changed;  // committed count grew, or the topic went away
-  };
-
-  // One mutation waiting in the writer queue (LevelDB's DBImpl::Writer).
-  struct Writer {
-    enum class Op { kAppend, kCreate, kTruncate, kTrim, kDelete };
-    Writer(Op o, std::string_view t) : op(o), topic(t) {}
-    const Op op;
-    std::string_view topic;
-    const DocumentBatch* docs = nullptr;  // kAppend
-    uint64_t location = 0;                // kTruncate, kTrim
-    // kAppend, kTruncate: commit only if the topic's count is this, else
-    // Conflict.
-    std::optional<uint64_t> expected_next;
-    // Results, written by the leader that commits this writer before Tell();
-    // read by the waiter after Await() (wake_mu orders them).
-    Status status;
-    TopicMeta meta;
-    uint64_t first_location = 0;
-    // What the waiting thread does next. It sleeps on its own mutex and
-    // condition variable, not on mu_, so that a leader waking a whole group
-    // does not make every waiter queue for mu_ behind it. (Not
-    // std::atomic::wait: libstdc++ 12 spins on sched_yield before sleeping,
-    // which on two cores costs more than it saves.)
-    enum class Next { kWait, kDone, kLead };
-    void Tell(Next next) {
-      {
-        std::lock_guard<std::mutex> lock(wake_mu);
-        told = next;
-      }
-      wake.notify_one();
-    }
-    Next Await() {
-      std::unique_lock<std::mutex> lock(wake_mu);
-      wake.wait(lock, [this] { return told != Next::kWait; });
-      return told;
-    }
-    std::mutex wake_mu;
-    std::condition_variable wake;
-    Next told = Next::kWait;  // Guarded by wake_mu.
-  };
-
   StoreImpl(const Options& options, std::string dir, DirLock lock);
 
-  // Append and Truncate, with an optional expected next location.
-  Result<AppendResult> AppendChecked(std::string_view topic, const DocumentBatch& docs,
-                                     std::optional<uint64_t> expected_next);
-  Result<TopicMeta> TruncateChecked(std::string_view topic, uint64_t location,
-                                    std::optional<uint64_t> expected_next);
-
   Status OpenDb();
-  Status LoadTopics();
+  // Refuses a format newer than this code's; writes the format key into a
+  // new directory or one of an older format (key_codec.h says why nothing
+  // else needs converting).
+  Status CheckFormat();
+  Status LoadState();
+
   // Queues `w`, waits until it is committed (by itself as leader or by
   // another leader) and returns its status. Writers are shared so that a
   // leader may wake them after releasing mu_, when their threads may already
   // be returning.
-  Status Commit(const std::shared_ptr<Writer>& w);
-  // The leader's work for one group; sets each writer's results.
-  void WriteGroup(const std::vector<std::shared_ptr<Writer>>& group,
-                  std::vector<ChangeEvent>* events);
-  // Free bytes on the data directory's disk, and bytes RocksDB holds in
-  // memory tables (which a flush will write out).
-  Status DiskSpace(uint64_t* free_bytes, uint64_t* memtable_bytes) const;
-  // The stored chunk holding (id, location): NotFound if none holds it.
-  struct StoredChunk {
-    std::string value;
-    ChunkView view;  // over `value`: do not copy or move a StoredChunk
-    uint64_t first = 0;
-    uint64_t last = 0;
-  };
-  Status ReadChunk(uint64_t id, uint64_t location, StoredChunk* out,
-                   const rocksdb::Snapshot* snapshot = nullptr) const;
-  // Adds to *batch a Put of documents [from, to) of `c` as a chunk whose
-  // last location is `last_location`, keeping their serials and offsets.
-  void RewriteChunk(const StoredChunk& c, uint32_t from, uint32_t to, uint64_t id,
-                    uint64_t last_location, rocksdb::WriteBatch* batch) const;
-  TopicMeta PublicMeta(const TopicState& state) const;
-  Status FromRocks(const rocksdb::Status& s, std::string_view what) const;
+  Status Enqueue(const std::shared_ptr<Writer>& w);
+  // The writers the leader commits together: the queue's head and those
+  // behind it, up to max_group_commit_bytes, ending before a removal of a
+  // topic that an earlier writer of the group changed (removals read the
+  // stored items, which must then already be on disk).
+  // REQUIRES: mu_ held.
+  std::vector<std::shared_ptr<Writer>> GatherGroupLocked() const;
+  // Runs one writer's operation in the group; sets its results.
+  void Apply(GroupBatch& group, DiskAdmission& space, Writer& w);
+
+  Result<AppendResult> AppendItems(std::string_view topic, ItemSource items,
+                                   std::optional<uint64_t> expected_next);
+  Result<TopicMeta> TruncateChecked(std::string_view topic, uint64_t location,
+                                    std::optional<uint64_t> expected_next);
+  Result<TopicMeta> CreateChecked(std::string_view topic, std::string_view config_json);
+  Result<TopicMeta> TrimChecked(std::string_view topic, uint64_t location);
+  // The committed metadata of a topic whose name a reader may use.
+  Result<TopicMeta> Current(std::string_view topic);
+  // As Current, after taking a snapshot (*snapshot; the caller releases it,
+  // unless this fails). Any snapshot is one committed state and the metadata
+  // is at least as new, so bounds taken from it only narrow the snapshot.
+  Result<TopicMeta> CurrentWithSnapshot(std::string_view topic, const rocksdb::Snapshot** snapshot);
+  Result<CollectionInfo> CurrentCollection(std::string_view name);
   // REQUIRES: mu_ held.
   std::shared_ptr<TopicState> FindLocked(std::string_view topic) const;
 
@@ -146,19 +121,15 @@ class StoreImpl : public Store {
   const std::string dir_;
   DirLock lock_;
   std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::ColumnFamilyHandle* docs_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* topics_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
+  DbHandles handles_;  // db_ and its column families
   rocksdb::WriteOptions write_options_;
 
   // Lock order: mu_ before listeners_mu_. No lock is held across
   // db_->Write(), and listeners are called with neither held.
   mutable std::mutex mu_;
-  // Guarded by mu_. Only the leader of the writer queue modifies topics_ and
-  // the counters, and it may read them without mu_ while it leads.
-  std::map<std::string, std::shared_ptr<TopicState>, std::less<>> topics_;
-  uint64_t next_topic_id_ = 1;
-  uint64_t next_serial_ = 1;
+  // Guarded by mu_. Only the leader of the writer queue modifies state_,
+  // and it may read it without mu_ while it leads.
+  CommittedState state_;
   std::deque<std::shared_ptr<Writer>> writers_;
   bool shutting_down_ = false;
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "support/docs.h"
+#include "support/store_fixture.h"
 #include "support/temp_dir.h"
 
 namespace pdfs {
@@ -17,17 +18,8 @@ using pdfs::testing::Batch;
 using pdfs::testing::NumberedDoc;
 using pdfs::testing::TempDir;
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public pdfs::testing::StoreFixture {
  protected:
-  void SetUp() override { Reopen(); }
-
-  void Reopen(Options options = Options()) {
-    store_.reset();
-    Result<std::unique_ptr<Store>> r = Store::Open(options, dir_.Sub("data"));
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    store_ = std::move(r).value();
-  }
-
   uint64_t AppendOne(std::string_view topic, const std::string& doc) {
     auto r = store_->Append(topic, Batch({doc}));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -44,9 +36,6 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE((*reader)->status().ok());
     return out;
   }
-
-  TempDir dir_;
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(StoreTest, AppendCreatesTheTopicAndAssignsConsecutiveLocations) {

@@ -22,13 +22,26 @@ struct Options {
   // Default: true.
   bool sync = true;
 
-  // Largest single document (minified bytes). Larger → TooLarge.
+  // Largest single item: a document's minified bytes, or any item's bytes.
+  // Larger → TooLarge. Faces may admit less (the Hub's 40 MiB), never more.
   // Default: 64 MiB, the same as the HTTP body limit.
   size_t max_document_bytes = size_t{64} << 20;
 
-  // Deepest nesting of arrays and objects inside one document. Deeper →
-  // InvalidArgument. Bounds the parser's stack. Default: 512.
+  // Deepest nesting of arrays and objects inside one JSON document, record
+  // value or topic configuration. Deeper → InvalidArgument. Bounds the
+  // parser's stack. The store applies it to what it parses itself (record
+  // values, configurations); adapters parse documents with
+  // DocumentLimitsOf(store.options()) (store.h). Default: 512.
   size_t max_json_depth = 512;
+
+  // Largest collection record value (minified bytes). Larger → TooLarge.
+  // Records are meant to be small: the store reads one whole record to check
+  // or replace it. Default: 1 MiB.
+  size_t max_record_bytes = size_t{1} << 20;
+
+  // Largest topic configuration document (minified bytes). Larger →
+  // TooLarge. Default: 64 KiB.
+  size_t max_config_bytes = size_t{64} << 10;
 
   // Most bytes of documents one group commit gathers from waiting writers
   // before it writes; a larger single batch is still written whole.
