@@ -117,7 +117,12 @@ stop_baseline() { kill "$base_pid"; wait "$base_pid" 2>/dev/null || true; }
 wrk_once() {
   local o threads=$(( $2 < 2 ? 1 : 2 ))
   o=$(wrk -t"$threads" -c"$2" -d"$dur" --latency -s "$3" "http://127.0.0.1:$1")
-  if echo "$o" | grep -q "Non-2xx"; then log "wrk saw errors: $(echo "$o" | grep Non-2xx)"; fi
+  # A figure measured on error answers measures nothing: the run fails
+  # (callers assign the result, so set -e sees the failure).
+  if echo "$o" | grep -q "Non-2xx"; then
+    log "wrk saw error answers on port $1 with $3: $(echo "$o" | grep Non-2xx)"
+    return 1
+  fi
   echo "$(echo "$o" | awk '/Requests\/sec/ {print $2}') $(echo "$o" | awk '$1 == "99%" {v = $2; u = v;
     sub(/[0-9.]+/, "", u); sub(/[a-z]+/, "", v); print (u == "us" ? v / 1000 : (u == "s" ? v * 1000 : v))}')"
 }
@@ -160,9 +165,11 @@ for sync in on off; do
     reset_rounds
     for _ in $(seq "$wrk_runs"); do
       start_pdfs "${extra[@]}"
-      record p "$(wrk_once "$pdfs_port" "$c" "$here/post_one.lua")"
+      r=$(wrk_once "$pdfs_port" "$c" "$here/post_one.lua")
+      record p "$r"
       stop_pdfs
-      record b "$(wrk_once "$base_port" "$c" "$here/post_one.lua")"
+      r=$(wrk_once "$base_port" "$c" "$here/post_one.lua")
+      record b "$r"
     done
     target=""; [ $sync = on ] && [ $c = 32 ] && target="≥ 0.50 of no-storage"
     p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}"); p_p99=$(med "${p2[@]}"); b_p99=$(med "${b2[@]}")
@@ -181,7 +188,8 @@ for _ in $(seq 100); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PO
 reset_rounds
 for _ in $(seq "$wrk_runs"); do
   start_pdfs
-  record p "$(wrk_once "$pdfs_port" 4 "$here/post_batch.lua")"
+  r=$(wrk_once "$pdfs_port" 4 "$here/post_batch.lua")
+  record p "$r"
   stop_pdfs
   redis-cli -p "$redis_port" del bench > /dev/null
   record b "$("$tools/bench_redis" "$redis_port" bench rpush "$redis_docs" 1000 4)"
@@ -219,8 +227,10 @@ row "3. range read of $range_docs docs ($((range_bytes / 1000000)) MB): MB/s" "$
 log "== 4. random single-document GETs"
 reset_rounds
 for _ in $(seq "$wrk_runs"); do
-  record p "$(BENCH_DOCS=$range_docs wrk_once "$pdfs_port" 32 "$here/get_random.lua")"
-  record b "$(BENCH_DOCS=$range_docs wrk_once "$base_port" 32 "$here/get_random.lua")"
+  r=$(BENCH_DOCS=$range_docs wrk_once "$pdfs_port" 32 "$here/get_random.lua")
+  record p "$r"
+  r=$(BENCH_DOCS=$range_docs wrk_once "$base_port" 32 "$here/get_random.lua")
+  record b "$r"
 done
 p_get=$(med "${p1[@]}"); b_get=$(med "${b1[@]}")
 row "4. random GET of 1 doc, 32 conn: req/s" "$(fmt "$p_get")" "$(fmt "$b_get")" "$(ratio "$p_get" "$b_get")" "(no-storage server)"

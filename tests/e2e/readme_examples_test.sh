@@ -38,18 +38,39 @@ awk -v dir="$work" '
   inblock && n { print > (dir "/want" n) }
 ' "$readme"
 
+# The programs a command line runs: its first word and the first word
+# after each |, ; or &&.
+programs_of() {
+  printf '%s\n' "$1" | sed -E 's/(\|\||&&|[|;])/\n/g' | awk '{ print $1 }'
+}
+
 failures=0
 count=0
 for cmd in $(ls "$work"/cmd* | sort -V); do
   n=${cmd##*/cmd}
   count=$((count + 1))
   command=$(sed "s/127\.0\.0\.1:9080/$addr/g" "$cmd")
-  got=$(bash -c "$command" 2>&1 || true)
+  status=0
+  got=$(bash -c "$command" 2>&1) || status=$?
   want=$(cat "$work/want$n")
   if [ "$got" != "$want" ]; then
     failures=$((failures + 1))
     echo "README example $n differs: \$ $(cat "$cmd")"
     diff <(echo "$want") <(echo "$got") || true
+  fi
+  # The exit status is part of what the README shows: a command whose
+  # output shows its own error line ("rm: cannot remove ...", "pdfs get:
+  # ...") must fail, every other must succeed.
+  expect_failure=0
+  for prog in $(programs_of "$(cat "$cmd")"); do
+    if grep -qE "^$(printf '%s' "$prog" | sed 's/[][\/.^$*]/\\&/g')( [a-z]+)?: " "$work/want$n"; then
+      expect_failure=1
+    fi
+  done
+  if { [ "$expect_failure" -eq 1 ] && [ "$status" -eq 0 ]; } ||
+    { [ "$expect_failure" -eq 0 ] && [ "$status" -ne 0 ]; }; then
+    failures=$((failures + 1))
+    echo "README example $n exited with status $status, expected $([ "$expect_failure" -eq 1 ] && echo "a failure" || echo 0): \$ $(cat "$cmd")"
   fi
 done
 echo "$count README examples run, $failures differ"

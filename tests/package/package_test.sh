@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian package, end to end, as a user would meet it (issue 4):
-#   build from a clean export of the repository (dpkg-buildpackage -us -uc -b),
+#   build from a clean export of the repository (timeout 1200 dpkg-buildpackage -us -uc -b),
 #   lintian (no errors), apt-get install ./pdfs_*.deb, pdfs --version,
 #   mount -t fuse.pdfs and use the mount (mkdir, echo >>, cat), umount,
 #   run the installed unit's ExecStart with /etc/default/pdfs and check
@@ -17,15 +17,26 @@ work=$(mktemp -d /tmp/pdfs-package.XXXXXX)
 mnt=/mnt/pdfs-package-test
 data=/var/lib/pdfs
 data_existed=$([ -e "$data" ] && echo yes || echo no)
+# Cleanup never changes the test's verdict: every step is a plain `if`, so
+# one that has nothing to do (no service, no mount, a data directory that
+# was there before) is not a failure.
 cleanup() {
-  [ -n "${service_pid:-}" ] && kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null
-  mountpoint -q "$mnt" 2>/dev/null && umount -l "$mnt"
+  local rc=$?
+  if [ -n "${service_pid:-}" ]; then
+    kill "$service_pid" 2>/dev/null || true
+    wait "$service_pid" 2>/dev/null || true
+  fi
+  if mountpoint -q "$mnt" 2>/dev/null; then umount -l "$mnt" || true; fi
   rmdir "$mnt" 2>/dev/null || true
   rm -rf "$work"
   # The data this test stored is its own; leave a machine as it found it.
-  [ "$data_existed" = no ] && rm -rf "$data"
+  if [ "$data_existed" = no ]; then rm -rf "$data"; fi
+  exit "$rc"
 }
 trap cleanup EXIT
+# Every step that talks to a daemon or the kernel is bounded: a hung mount
+# must fail this test, not stall CI.
+curl() { command timeout 20 curl --max-time 10 "$@"; }
 
 say "build dependencies"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -37,7 +48,7 @@ version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
 src="$work/pdfs-$version"
 mkdir -p "$src"
 git -C "$repo" archive HEAD | tar -x -C "$src"
-(cd "$src" && DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) \
+(cd "$src" && DEB_BUILD_OPTIONS="parallel=$(nproc)" timeout 1200 dpkg-buildpackage -us -uc -b) \
   > "$work/build.log" 2>&1 || { tail -50 "$work/build.log"; fail "dpkg-buildpackage failed"; }
 deb=$(ls "$work"/pdfs_"$version"_*.deb)
 echo "built $(basename "$deb")"
@@ -58,16 +69,16 @@ echo "pdfs --version: $(pdfs --version); unit: $systemctl_unit"
 say "mount -t fuse.pdfs /var/lib/pdfs $mnt"
 mkdir -p "$mnt"
 [ -d "$data" ] || fail "$data missing"
-mount -t fuse.pdfs "$data" "$mnt" -o _netdev,nofail || fail "mount(8) failed"
+timeout 30 mount -t fuse.pdfs "$data" "$mnt" -o _netdev,nofail || fail "mount(8) failed"
 mountpoint -q "$mnt" || fail "nothing mounted at $mnt"
 grep " $mnt fuse.pdfs " /proc/mounts || fail "not a fuse.pdfs mount"
-mkdir "$mnt/pkgtest"
-echo '{"installed": true}' >> "$mnt/pkgtest/new.json"
-got=$(cat "$mnt/pkgtest/000000.json")
+timeout 20 mkdir "$mnt/pkgtest"
+timeout 20 sh -c "echo '{\"installed\": true}' >> '$mnt/pkgtest/new.json'"
+got=$(timeout 20 cat "$mnt/pkgtest/000000.json")
 [ "$got" = '{"installed":true}' ] || fail "read back $got"
-ls -l "$mnt/pkgtest"
+timeout 20 ls -l "$mnt/pkgtest"
 daemon=$(cat "$data/pdfs.lock")
-umount "$mnt" || fail "umount failed"
+timeout 30 umount "$mnt" || fail "umount failed"
 for _ in $(seq 100); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$daemon" 2>/dev/null && fail "the daemon (pid $daemon) did not exit after umount"
 mountpoint -q "$mnt" && fail "still mounted after umount"
@@ -90,6 +101,8 @@ curl -sf "http://$listen/stream/pkgtest/0" | grep -q '"installed":true' \
   || fail "the service does not see the document stored through the mount"
 cat "$work/health"; echo
 kill -TERM "$service_pid"
+for _ in $(seq 300); do kill -0 "$service_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$service_pid" 2>/dev/null && fail "the service did not exit within 30 s of SIGTERM"
 wait "$service_pid" || fail "the service did not exit cleanly on SIGTERM"
 service_pid=
 
