@@ -1,4 +1,4 @@
-// Filesystem: the mapping of DESIGN.md section 4 — topics as directories,
+// Filesystem: the mapping of README.md's "The mounted filesystem" — topics as directories,
 // documents as read-only files, appenders, the follow file — as plain
 // functions over a Backend. Each returns a value carrying its own cache
 // timeouts, or an Errno. fuse_ops.cc only converts these into replies, so

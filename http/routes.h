@@ -22,7 +22,7 @@ struct RouteContext {
   std::atomic<bool> stopping{false};
 };
 
-// routes_stream.cc: /stream/... (DESIGN.md section 3).
+// routes_stream.cc: /stream/... (docs/PHATDATA.md, as README.md's HTTP API section pins it down).
 void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx);
 // routes_service.cc: /health and /metrics.
 void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx);

@@ -1,4 +1,4 @@
-// StreamClient: the stream API of DESIGN.md section 3 spoken over HTTP, for
+// StreamClient: the stream API of docs/PHATDATA.md spoken over HTTP, for
 // the client tools. It uses only the documented endpoints, so it works against
 // any server that implements the stream spec, not just `pdfs serve`.
 #ifndef PDFS_MOUNTD_STREAM_CLIENT_H_

@@ -1,4 +1,4 @@
-// Every row of the DESIGN.md section 4 table through the real shell tools
+// Every row of the README's filesystem semantics through the real shell tools
 // (ls, mkdir, cat, echo >> as bash's builtin and /bin/echo, cp, truncate,
 // rm, rm -rf, rmdir, stat, getfattr) on a mount served by the real `pdfs
 // mount` program, checked against the HTTP face of the same process.

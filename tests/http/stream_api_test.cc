@@ -1,6 +1,6 @@
-// The PhatData stream API (DESIGN.md section 3), every row and error row.
-// Each test runs twice: against an http::Server in this process, and
-// black-box against the real `pdfs serve` program.
+// The PhatData stream API (docs/PHATDATA.md, as README.md's HTTP API section pins it down), every
+// row and error row. Each test runs twice: against an http::Server in this process, and black-box
+// against the real `pdfs serve` program.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -138,7 +138,8 @@ TEST_P(StreamApiTest, ListTopicsIsSortedWithSizeAndCount) {
   Post("/stream/alpha", R"([{"a":1},{"b":22}])");
   auto r = Get("/stream/");
   ASSERT_EQ(r->status, 200);
-  EXPECT_EQ(r->body, R"([{"topic":"alpha","size":15,"count":2},{"topic":"zeta","size":7,"count":1}])");
+  EXPECT_EQ(r->body,
+            R"([{"topic":"alpha","size":15,"count":2},{"topic":"zeta","size":7,"count":1}])");
   EXPECT_EQ(Get("/stream")->body, r->body);
 }
 
@@ -321,9 +322,9 @@ TEST_P(StreamApiTest, RangesAreStreamedChunked) {
 
 TEST_P(StreamApiTest, NumbersThatAreNotUnsigned64BitDecimalsAre400) {
   AppendMany("t", 3);
-  for (const char* spec : {"18446744073709551616", "99999999999999999999999999", "-1", "%2B1",
-                           "1e3", "0x10", "1.0", "abc", "1-2-3", "-", "1--", "1-18446744073709551616",
-                           "%201"}) {
+  for (const char* spec :
+       {"18446744073709551616", "99999999999999999999999999", "-1", "%2B1", "1e3", "0x10", "1.0",
+        "abc", "1-2-3", "-", "1--", "1-18446744073709551616", "%201"}) {
     ExpectError(Get(std::string("/stream/t/") + spec), 400, "whole number");
   }
   ExpectError(Delete("/stream/t/18446744073709551616"), 400, "whole number");
@@ -424,14 +425,14 @@ TEST_P(StreamApiTest, WrongMethodsAre405WithAnAllowHeader) {
     const char* path;
     const char* allow;
   };
-  for (const Case& c : {Case{"PUT", "/stream/", "GET, HEAD"}, Case{"POST", "/stream/", "GET, HEAD"},
-                        Case{"DELETE", "/stream", "GET, HEAD"},
-                        Case{"PUT", "/stream/t", "GET, HEAD, POST, DELETE"},
-                        Case{"PATCH", "/stream/t", "GET, HEAD, POST, DELETE"},
-                        Case{"POST", "/stream/t/0", "GET, HEAD, DELETE"},
-                        Case{"PUT", "/stream/t/0-", "GET, HEAD, DELETE"},
-                        Case{"OPTIONS", "/stream/t", "GET, HEAD, POST, DELETE"},
-                        Case{"POST", "/health", "GET, HEAD"}}) {
+  for (const Case& c :
+       {Case{"PUT", "/stream/", "GET, HEAD"}, Case{"POST", "/stream/", "GET, HEAD"},
+        Case{"DELETE", "/stream", "GET, HEAD"}, Case{"PUT", "/stream/t", "GET, HEAD, POST, DELETE"},
+        Case{"PATCH", "/stream/t", "GET, HEAD, POST, DELETE"},
+        Case{"POST", "/stream/t/0", "GET, HEAD, DELETE"},
+        Case{"PUT", "/stream/t/0-", "GET, HEAD, DELETE"},
+        Case{"OPTIONS", "/stream/t", "GET, HEAD, POST, DELETE"},
+        Case{"POST", "/health", "GET, HEAD"}}) {
     httplib::Request req;
     req.method = c.method;
     req.path = c.path;

@@ -1,4 +1,4 @@
-// Mounting a Store as a filesystem (DESIGN.md section 4). All that mountd
+// Mounting a Store as a filesystem (README.md, "The mounted filesystem"). All that mountd
 // needs from fs/.
 #ifndef PDFS_FS_MOUNT_H_
 #define PDFS_FS_MOUNT_H_

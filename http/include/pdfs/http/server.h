@@ -1,4 +1,5 @@
-// The PhatData stream service over HTTP (DESIGN.md section 3) on one Store.
+// The PhatData stream service over HTTP (docs/PHATDATA.md, as README.md's HTTP API section pins it
+// down) on one Store.
 #ifndef PDFS_HTTP_SERVER_H_
 #define PDFS_HTTP_SERVER_H_
 
