@@ -22,7 +22,7 @@
 #include "client_tools.h"
 #include "commands.h"
 #include "defaults.h"
-#include "stream_client.h"
+#include "pdfs/http/stream_client.h"
 
 namespace pdfs::mountd {
 

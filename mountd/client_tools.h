@@ -11,9 +11,11 @@
 #include <string>
 #include <string_view>
 
-#include "stream_client.h"
+#include "pdfs/http/stream_client.h"
 
 namespace pdfs::mountd {
+
+using http::StreamClient;
 
 // Prints "pdfs CMD: MESSAGE" on stderr, one line.
 void ReportError(std::string_view cmd, std::string_view message);

@@ -1,8 +1,8 @@
 // StreamClient: the stream API of docs/PHATDATA.md spoken over HTTP, for
 // the client tools. It uses only the documented endpoints, so it works against
 // any server that implements the stream spec, not just `pdfs serve`.
-#ifndef PDFS_MOUNTD_STREAM_CLIENT_H_
-#define PDFS_MOUNTD_STREAM_CLIENT_H_
+#ifndef PDFS_HTTP_STREAM_CLIENT_H_
+#define PDFS_HTTP_STREAM_CLIENT_H_
 
 #include <cstdint>
 #include <functional>
@@ -19,7 +19,7 @@ namespace httplib {
 class ClientImpl;
 }
 
-namespace pdfs::mountd {
+namespace pdfs::http {
 
 // Where a server is, parsed from the URL the user gave.
 struct ServerEndpoint {
@@ -106,6 +106,6 @@ class StreamClient {
   std::unique_ptr<httplib::ClientImpl> http_;  // an SSLClient for https
 };
 
-}  // namespace pdfs::mountd
+}  // namespace pdfs::http
 
-#endif  // PDFS_MOUNTD_STREAM_CLIENT_H_
+#endif  // PDFS_HTTP_STREAM_CLIENT_H_

@@ -1,5 +1,5 @@
 // StreamClient: see stream_client.h.
-#include "stream_client.h"
+#include "pdfs/http/stream_client.h"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -17,7 +17,7 @@
 
 #include "pdfs/document.h"
 
-namespace pdfs::mountd {
+namespace pdfs::http {
 namespace {
 
 constexpr char kNdjson[] = "application/x-ndjson";
@@ -482,4 +482,4 @@ Status StreamClient::GetRange(const std::string& topic, const RangeQuery& query,
 
 void StreamClient::Stop() { http_->stop(); }
 
-}  // namespace pdfs::mountd
+}  // namespace pdfs::http
