@@ -1,4 +1,4 @@
-// Status names for logs.
+// Status names: for logs, and the `code` of HTTP error bodies.
 #include "pdfs/status.h"
 
 namespace pdfs {
@@ -25,6 +25,14 @@ const char* Status::CodeName(Code code) {
       return "IOError";
   }
   return "Unknown";
+}
+
+std::optional<Status::Code> Status::CodeFromName(std::string_view name) {
+  for (Code code : {Code::kNotFound, Code::kInvalidArgument, Code::kAlreadyExists, Code::kTooLarge,
+                    Code::kConflict, Code::kNoSpace, Code::kUnavailable, Code::kIOError}) {
+    if (name == CodeName(code)) return code;
+  }
+  return std::nullopt;
 }
 
 std::string Status::ToString() const {

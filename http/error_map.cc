@@ -30,17 +30,51 @@ int HttpStatusFor(Status::Code code) {
   return 500;
 }
 
-void WriteError(httplib::Response& res, int http_status, const std::string& message) {
+// The other direction, for refusals that are the adapter's own policy (a
+// method not allowed, a request too slow, an unsupported encoding): the
+// engine code a client should treat them as. Together with HttpStatusFor
+// this is the one table of the HTTP face.
+Status::Code CodeForRefusal(int http_status) {
+  switch (http_status) {
+    case 404:
+      return Status::Code::kNotFound;
+    case 409:
+      return Status::Code::kConflict;
+    case 413:
+      return Status::Code::kTooLarge;
+    case 507:
+      return Status::Code::kNoSpace;
+    case 408:  // too slow: the client may simply try again
+    case 503:
+      return Status::Code::kUnavailable;
+    default:
+      if (http_status >= 500) return Status::Code::kIOError;
+      return Status::Code::kInvalidArgument;  // the request itself is wrong
+  }
+}
+
+namespace {
+
+void WriteBody(httplib::Response& res, int http_status, Status::Code code,
+               const std::string& message) {
   res.status = http_status;
-  // error_handler_t::replace: a hostile name echoed in a message can never
-  // make the error body itself invalid JSON.
-  nlohmann::json body = {{"error", message}};
+  // {"error": sentence, "code": name}: the sentence for people, the code
+  // (Status::CodeName) for programs. ordered_json keeps "error" first, as
+  // the body has always begun. error_handler_t::replace: a hostile name
+  // echoed in a message can never make the body itself invalid JSON.
+  nlohmann::ordered_json body = {{"error", message}, {"code", Status::CodeName(code)}};
   res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
                   "application/json");
 }
 
+}  // namespace
+
+void WriteError(httplib::Response& res, int http_status, const std::string& message) {
+  WriteBody(res, http_status, CodeForRefusal(http_status), message);
+}
+
 void WriteError(httplib::Response& res, const Status& status) {
-  WriteError(res, HttpStatusFor(status.code()), status.message());
+  WriteBody(res, HttpStatusFor(status.code()), status.code(), status.message());
 }
 
 }  // namespace pdfs::http

@@ -12,10 +12,15 @@ namespace pdfs::http {
 
 int HttpStatusFor(Status::Code code);
 
-// Sets the status for `status` and the body {"error": "<message>"}.
+// The engine code that a refusal of the adapter's own (405, 408, 415, 404
+// for unknown endpoints, ...) stands for, given its HTTP status.
+Status::Code CodeForRefusal(int http_status);
+
+// Sets the status for `status` and the body
+// {"error": "<message>", "code": "<Status::CodeName>"}.
 void WriteError(httplib::Response& res, const Status& status);
-// The same for refusals that are adapter policy (405, 404 for unknown
-// endpoints), with the given HTTP status and sentence.
+// The same for refusals that are adapter policy, with the given HTTP status
+// and sentence; the code is CodeForRefusal(http_status).
 void WriteError(httplib::Response& res, int http_status, const std::string& message);
 
 }  // namespace pdfs::http

@@ -62,7 +62,7 @@ std::string BindError(const std::string& host, int port) {
 }
 
 // Fills the body of every error response that a handler left empty
-// (httplib's own 400/404/413/414/416), in the same {"error": ...} shape.
+// (httplib's own 400/404/413/414/416), in the same {"error": ..., "code": ...} shape.
 httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib::Request& req,
                                                httplib::Response& res) {
   if (GuardedServer::NoteErrorResponse() && !res.has_header("Connection")) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <httplib.h>
@@ -175,6 +176,13 @@ Status ServerError(int http_status, const std::string& body, const std::string& 
     message = Printable(it->get<std::string>());
   } else {
     message = "the server at " + url + " answered HTTP " + std::to_string(http_status);
+  }
+  // A pdfs server names the code; any other stream server is judged by its
+  // HTTP status alone.
+  if (auto it = j.is_object() ? j.find("code") : j.end(); it != j.end() && it->is_string()) {
+    if (std::optional<Status::Code> code = Status::CodeFromName(it->get<std::string>())) {
+      return Status::FromCode(*code, message);
+    }
   }
   if (http_status == 404) return Status::NotFound(message);
   if (http_status == 409) return Status::Conflict(message);

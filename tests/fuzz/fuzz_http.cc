@@ -383,9 +383,12 @@ void CheckResponses(std::string_view request, const Exchanged& ex, const std::st
       FUZZ_CHECK(!body.is_discarded(), "a JSON response is not JSON\nrequest: " +
                                            Printable(request) + "\nbody: " + Printable(r.body));
       if (r.status >= 400) {
-        FUZZ_CHECK(body.is_object() && body.size() == 1 && body.contains("error") &&
-                       body["error"].is_string() && !body["error"].get<std::string>().empty(),
-                   "an error body is not {\"error\": sentence}: " + Printable(r.body));
+        FUZZ_CHECK(
+            body.is_object() && body.size() == 2 && body.contains("error") &&
+                body["error"].is_string() && !body["error"].get<std::string>().empty() &&
+                body.contains("code") && body["code"].is_string() &&
+                pdfs::Status::CodeFromName(body["code"].get<std::string>()).has_value(),
+            "an error body is not {\"error\": sentence, \"code\": name}: " + Printable(r.body));
       }
     }
     final_seen = final_seen || r.status >= 200;

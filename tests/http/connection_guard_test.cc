@@ -246,7 +246,8 @@ TEST_F(ConnectionGuardTest, ARangeHeaderIsIgnoredAndEveryAnswerIsWhole) {
   auto missing = client.Get("/stream/nope/0", range);
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
-  EXPECT_EQ(missing->body, "{\"error\":\"topic \\\"nope\\\" does not exist\"}\n");
+  EXPECT_EQ(missing->body,
+            "{\"error\":\"topic \\\"nope\\\" does not exist\",\"code\":\"NotFound\"}\n");
   auto streamed = client.Get("/stream/t/0-", range);
   ASSERT_TRUE(streamed);
   EXPECT_EQ(streamed->status, 200);

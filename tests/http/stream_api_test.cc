@@ -5,12 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
 
+#include "error_map.h"
 #include "pdfs/http/server.h"
 #include "pdfs/store.h"
 #include "support/pdfs_process.h"
@@ -95,7 +97,9 @@ class StreamApiTest : public ::testing::TestWithParam<Target> {
     return j;
   }
 
-  // The response has `status` and a JSON body {"error": "...fragment..."}.
+  // The response has `status` and a JSON body {"error": "...fragment...",
+  // "code": name}, where the code is one a client can turn back into the
+  // engine's Status, and one that HTTP status stands for.
   static void ExpectError(const httplib::Result& r, int status, const std::string& fragment) {
     ASSERT_TRUE(r) << "no response";
     EXPECT_EQ(r->status, status) << r->body;
@@ -103,6 +107,11 @@ class StreamApiTest : public ::testing::TestWithParam<Target> {
     ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << r->body;
     EXPECT_NE(j["error"].get<std::string>().find(fragment), std::string::npos)
         << "error was: " << j["error"];
+    ASSERT_TRUE(j.contains("code") && j["code"].is_string()) << r->body;
+    std::optional<Status::Code> code = Status::CodeFromName(j["code"].get<std::string>());
+    ASSERT_TRUE(code.has_value()) << r->body;
+    EXPECT_TRUE(http::HttpStatusFor(*code) == status || http::CodeForRefusal(status) == *code)
+        << "code " << j["code"] << " does not stand for HTTP " << status;
   }
 
   // Appends documents and returns the location list.

@@ -10,6 +10,7 @@
 #include <cassert>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace pdfs {
@@ -45,6 +46,11 @@ class [[nodiscard]] Status {
   static Status NoSpace(std::string msg) { return Status(Code::kNoSpace, std::move(msg)); }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
+  // A Status with a code known only at run time (a code read back from an
+  // error body); kOk gives OK and drops the message.
+  static Status FromCode(Code code, std::string msg) {
+    return code == Code::kOk ? Status() : Status(code, std::move(msg));
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -60,7 +66,13 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   // "NotFound: topic ..." for logs.
   std::string ToString() const;
+  // "NotFound", "InvalidArgument", ...: the code's name, also the
+  // machine-readable `code` of the HTTP faces' error bodies, so a client
+  // needs no table of its own to get the Status back (CodeFromName).
   static const char* CodeName(Code code);
+  // The code named `name` (as CodeName spells it); nullopt for any other
+  // string, including "OK".
+  static std::optional<Code> CodeFromName(std::string_view name);
 
  private:
   Status(Code code, std::string msg) : code_(code), message_(std::move(msg)) {}
