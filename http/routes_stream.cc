@@ -11,7 +11,9 @@
 //
 // :spec is N, A-B (inclusive) or A-. Ranges take ?limit=N and
 // Accept: application/x-ndjson; every GET of locations takes ?wait=SECONDS.
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -70,12 +72,39 @@ bool QueryU64(const httplib::Request& req, httplib::Response& res, const char* n
               uint64_t* value) {
   *present = req.has_param(name);
   if (!*present) return true;
+  if (req.get_param_value_count(name) > 1) {
+    WriteError(res, 400, std::string("query parameter ") + name + " is given more than once");
+    return false;
+  }
   if (Status s = ParseU64(req.get_param_value(name), std::string("query parameter ") + name, value);
       !s.ok()) {
     WriteError(res, s);
     return false;
   }
   return true;
+}
+
+// True if the Accept header asks for NDJSON: a media range
+// application/x-ndjson whose q is not 0 (RFC 9110 12.5.1).
+bool AcceptsNdjson(const std::string& accept) {
+  size_t start = 0;
+  while (start < accept.size()) {
+    size_t end = accept.find(',', start);
+    if (end == std::string::npos) end = accept.size();
+    std::string range = accept.substr(start, end - start);
+    start = end + 1;
+    for (char& c : range) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    range.erase(
+        std::remove_if(range.begin(), range.end(), [](char c) { return c == ' ' || c == '\t'; }),
+        range.end());
+    const size_t semi = range.find(';');
+    if (range.substr(0, semi) != kNdjson) continue;
+    const size_t q = range.find(";q=");
+    if (q == std::string::npos) return true;
+    const std::string value = range.substr(q + 3, range.find(';', q + 3) - q - 3);
+    if (value.find_first_not_of("0.") != std::string::npos) return true;  // q > 0
+  }
+  return false;
 }
 
 // ?wait=SECONDS: how long the request may wait for `location` to exist.
@@ -179,6 +208,10 @@ void GetDocuments(RouteContext& ctx, const httplib::Request& req, httplib::Respo
   if (!TopicFromPath(req, res, &topic)) return;
   LocationSpec spec;
   if (Status s = ParseLocationSpec(req.matches[2].str(), &spec); !s.ok()) return WriteError(res, s);
+  bool has_limit = false;
+  uint64_t limit = 0;
+  // Checked on one location too (where it changes nothing), before waiting.
+  if (!QueryU64(req, res, "limit", &has_limit, &limit)) return;
   Clock::time_point deadline;
   if (!WaitDeadline(req, res, ctx, &deadline)) return;
   if (Clock::now() < deadline && !WaitForLocation(ctx, topic, spec.start, deadline, res)) return;
@@ -194,14 +227,11 @@ void GetDocuments(RouteContext& ctx, const httplib::Request& req, httplib::Respo
   // [start, end) with end exclusive, computed without overflow.
   uint64_t end = UINT64_MAX;
   if (spec.kind == LocationSpec::Kind::kClosedRange && spec.end < UINT64_MAX) end = spec.end + 1;
-  bool has_limit = false;
-  uint64_t limit = 0;
-  if (!QueryU64(req, res, "limit", &has_limit, &limit)) return;
   if (has_limit && limit < end - spec.start) end = spec.start + limit;
 
   Result<std::unique_ptr<RangeReader>> reader = ctx.store->Read(topic, spec.start, end);
   if (!reader.ok()) return WriteError(res, reader.status());
-  const bool ndjson = req.get_header_value("Accept").find(kNdjson) != std::string::npos;
+  const bool ndjson = AcceptsNdjson(req.get_header_value("Accept"));
   StreamRange(ctx, std::move(reader).value(), ndjson, req.version == "HTTP/1.0", res);
 }
 
@@ -217,6 +247,12 @@ bool ParseBody(RouteContext& ctx, const httplib::Request& req, httplib::Response
     WriteError(res, 415,
                "Content-Encoding \"" + coding.substr(0, 100) +
                    "\" is not accepted; send gzip, deflate or identity (no coding)");
+    return false;
+  }
+  if (req.get_header_value("Content-Type").rfind("multipart/", 0) == 0) {
+    WriteError(res, 415,
+               "multipart bodies (curl -F) are not accepted; send the JSON itself as the body "
+               "with Content-Type: application/json (curl --data-binary @FILE)");
     return false;
   }
   const size_t limit = ctx.options.max_body_bytes;

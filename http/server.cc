@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include <httplib.h>
@@ -70,6 +71,16 @@ bool UnservedMethod(const std::string& method) {
   }
   return !method.empty() && method.size() <= 20 &&
          method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") == std::string::npos;
+}
+
+// Now, as an HTTP date: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string HttpDate() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
 }
 
 // True if `method` is in the Allow header value `allow` (HEAD goes with GET).
@@ -246,9 +257,17 @@ class Server::Impl {
     // A request whose body was not read (a GET with a body) ends its
     // connection (connection_guard.h); say so, or the client's next request
     // on it would fail.
-    svr_.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    //
+    // Every response carries a Date (RFC 9110 6.6.1). pdfs serves no byte
+    // ranges, so a HEAD is not told "Accept-Ranges: bytes" (httplib's).
+    svr_.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
       if (GuardedServer::WillClose() && !res.has_header("Connection")) {
         res.set_header("Connection", "close");
+      }
+      if (!res.has_header("Date")) res.set_header("Date", HttpDate());
+      if (req.method == "HEAD") {
+        res.headers.erase("Accept-Ranges");
+        res.set_header("Accept-Ranges", "none");
       }
     });
     RegisterStreamRoutes(svr_, ctx_);

@@ -277,5 +277,67 @@ TEST_F(Issue22HttpTest, APutIsRefusedBeforeItsBodyIsSent) {
   EXPECT_EQ(HeaderOf(r, "Allow"), "GET, HEAD, POST, DELETE, OPTIONS") << r;
 }
 
+// Row 5: no brotli (httplib's is at its slowest level); gzip still works.
+TEST_F(Issue22HttpTest, BrotliIsNotOfferedAndGzipIs) {
+  Serve();
+  std::vector<std::string> docs;
+  for (int i = 0; i < 200; ++i) docs.push_back("{\"n\":" + std::to_string(i) + "}");
+  ASSERT_TRUE(store_->Append("t", pdfs::testing::Batch(docs)).ok());
+  const std::string br =
+      Raw("GET /stream/t/0-199 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br\r\n\r\n");
+  EXPECT_EQ(StatusOf(br), 200) << br;
+  EXPECT_EQ(HeaderOf(br, "Content-Encoding"), "") << br;
+  const std::string both =
+      Raw("GET /stream/t/0-199 HTTP/1.1\r\nHost: x\r\nAccept-Encoding: br, gzip\r\n\r\n");
+  EXPECT_EQ(HeaderOf(both, "Content-Encoding"), "gzip") << both;
+}
+
+// Row 12 (and the Date of row 18): HEAD does not offer byte ranges.
+TEST_F(Issue22HttpTest, HeadDoesNotOfferByteRangesAndResponsesHaveADate) {
+  Serve();
+  const std::string r = Raw("HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(StatusOf(r), 200) << r;
+  EXPECT_NE(HeaderOf(r, "Accept-Ranges"), "bytes") << r;
+  const std::string get = Raw("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(HeaderOf(get, "Date").find(" GMT"), std::string::npos) << get;
+  const std::string error = Raw("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(HeaderOf(error, "Date").find(" GMT"), std::string::npos) << error;
+}
+
+// Row 14: multipart (curl -F) is refused with a sentence saying so.
+TEST_F(Issue22HttpTest, AMultipartBodyIsRefusedWithASentence) {
+  Serve();
+  const std::string body =
+      "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"d.json\"\r\n\r\n"
+      "{\"a\":1}\r\n--b--\r\n";
+  const std::string r =
+      Raw("POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+          "Content-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(StatusOf(r), 415) << r;
+  EXPECT_NE(r.find("multipart"), std::string::npos) << r;
+  EXPECT_EQ(Count("t"), 0u);
+}
+
+// Row 15: a bad ?limit on one location and repeated parameters are 400;
+// Accept q=0 is honoured.
+TEST_F(Issue22HttpTest, QueryParametersAndAcceptAreCheckedConsistently) {
+  Serve();
+  ASSERT_TRUE(store_->Append("t", pdfs::testing::Batch({"{\"n\":0}", "{\"n\":1}"})).ok());
+  EXPECT_EQ(StatusOf(Raw("GET /stream/t/0?limit=abc HTTP/1.1\r\nHost: x\r\n\r\n")), 400);
+  const std::string twice = Raw("GET /stream/t/0-1?limit=1&limit=2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(StatusOf(twice), 400) << twice;
+  EXPECT_NE(twice.find("more than once"), std::string::npos) << twice;
+  RawConnection c(port());
+  ASSERT_TRUE(c.Send(
+      "GET /stream/t/0-1 HTTP/1.0\r\nAccept: application/x-ndjson;q=0, application/json\r\n\r\n"));
+  const std::string q0 = c.ReadUntilClose(seconds(10));
+  EXPECT_EQ(BodyOf(q0), "[{\"n\":0},{\"n\":1}]") << q0;
+  RawConnection n(port());
+  ASSERT_TRUE(n.Send("GET /stream/t/0-1 HTTP/1.0\r\nAccept: application/x-ndjson; q=0.5\r\n\r\n"));
+  const std::string nd = n.ReadUntilClose(seconds(10));
+  EXPECT_EQ(BodyOf(nd), "{\"n\":0}\n{\"n\":1}\n") << nd;
+}
+
 }  // namespace
 }  // namespace pdfs
