@@ -158,6 +158,7 @@ class ConnectionStream final : public httplib::Stream {
     head_bytes_ = 0;
     line_bytes_ = 0;
     lines_ = 0;
+    wrote_ = false;
     head_parsed_ = false;
     close_after_ = false;
     return true;
@@ -221,6 +222,9 @@ class ConnectionStream final : public httplib::Stream {
   // client may still be sending what will never be read.
   bool Refused() const { return cut_ != nullptr || error_response_; }
 
+  // True once anything was written for the current request.
+  bool wrote() const { return wrote_; }
+
   // Set once the request broke a limit; the connection then closes.
   const Cut* cut() const { return cut_; }
 
@@ -266,6 +270,7 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    wrote_ = true;
     if (!is_writable()) return -1;
     ssize_t n;
     do {
@@ -314,7 +319,10 @@ class ConnectionStream final : public httplib::Stream {
         return false;
       }
       const auto timeout = read_start + read_timeout_;
-      if (now >= timeout) return false;
+      if (now >= timeout) {  // a pause mid-request: as slow as a trickle
+        cut_ = phase_ == Phase::kHead ? &kHeadTooSlow : &kBodyTooSlow;
+        return false;
+      }
       pollfd p{fd_, POLLIN, 0};
       const int rc = ::poll(&p, 1, std::min({100, MsLeft(Deadline(), now), MsLeft(timeout, now)}));
       if (rc < 0 && errno != EINTR) return false;
@@ -352,6 +360,7 @@ class ConnectionStream final : public httplib::Stream {
   size_t line_bytes_ = 0;  // of the head line being read, without its '\n'
   size_t lines_ = 0;       // head lines read
   size_t body_bytes_ = 0;
+  bool wrote_ = false;        // a response to this request was begun
   bool close_after_ = false;  // HTTP/1.0: the connection ends with the response
   bool head_parsed_ = false;
   bool chunked_ = false;
@@ -410,6 +419,21 @@ void NormalizeRequest(httplib::Request& req) {
   if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
     req.headers.emplace("Content-Length", "0");
   }
+}
+
+// httplib gives no response at all when the request line itself cannot
+// be read; a request cut there (trickled, or paused past the read timeout)
+// is answered here, in the error body's shape.
+void WriteCut(ConnectionStream& stream, const Cut& cut) {
+  const char* reason = cut.status == 408   ? "Request Timeout"
+                       : cut.status == 431 ? "Request Header Fields Too Large"
+                                           : "Bad Request";
+  const std::string body = std::string("{\"error\":\"") + cut.message + "\"}\n";
+  const std::string response =
+      "HTTP/1.1 " + std::to_string(cut.status) + " " + reason +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
+  stream.write(response.data(), response.size());
 }
 
 // A refused request's client may still be sending its body (a chunked
@@ -481,6 +505,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
       NormalizeRequest(req);
       stream.BeginBody(req);
     });
+    if (stream.cut() != nullptr && !stream.wrote()) WriteCut(stream, *stream.cut());
     if (!ret || connection_closed || stream.FramingLost()) {
       linger = stream.FramingLost() && stream.Refused();
       break;

@@ -339,5 +339,35 @@ TEST_F(Issue22HttpTest, QueryParametersAndAcceptAreCheckedConsistently) {
   EXPECT_EQ(BodyOf(nd), "{\"n\":0}\n{\"n\":1}\n") << nd;
 }
 
+// Row 10: a pause over httplib's 5 s read timeout mid-head or mid-body,
+// and a request line trickled past the 10 s head limit, are answered 408
+// (they were 400 "malformed", and no answer at all). Run side by side.
+TEST_F(Issue22HttpTest, PausedAndTrickledRequestsAre408) {
+  Serve();
+  std::string head_pause, body_pause;
+  std::thread head([&] {
+    RawConnection c(port());
+    ASSERT_TRUE(c.Send("GET /health HTTP/1.1\r\nHost: x\r\n"));
+    head_pause = c.ReadResponse(seconds(20));  // nothing more is sent
+  });
+  std::thread body([&] {
+    RawConnection c(port());
+    ASSERT_TRUE(
+        c.Send("POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Content-Length: 10\r\n\r\n{\"a\""));
+    body_pause = c.ReadResponse(seconds(20));
+  });
+  RawConnection c(port());
+  bool closed = false;
+  const std::string trickled = c.Trickle("G", seconds(20), &closed);
+  head.join();
+  body.join();
+  EXPECT_EQ(StatusOf(head_pause), 408) << head_pause;
+  EXPECT_EQ(StatusOf(body_pause), 408) << body_pause;
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(StatusOf(trickled), 408) << trickled;
+  EXPECT_EQ(Count("t"), 0u);
+}
+
 }  // namespace
 }  // namespace pdfs
