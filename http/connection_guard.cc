@@ -116,6 +116,9 @@ namespace {
 constexpr Cut kHeadTooLarge{431, "the request line and headers are larger than 65536 bytes"};
 constexpr Cut kHeaderLineTooLong{
     431, "a header line is longer than 8192 bytes; the request was not read"};
+constexpr Cut kMalformedHeader{
+    400, "a header line must be NAME: VALUE, with no whitespace before the colon"};
+constexpr Cut kFoldedHeader{400, "header lines may not be folded (continued on a next line)"};
 constexpr Cut kHeadTooSlow{408, "the request line and headers did not arrive in time"};
 constexpr Cut kBodyTooSlow{408, "the request body arrived too slowly"};
 constexpr Cut kBothLengths{400,
@@ -158,6 +161,8 @@ class ConnectionStream final : public httplib::Stream {
     head_bytes_ = 0;
     line_bytes_ = 0;
     lines_ = 0;
+    prev_ = 0;
+    colon_ = space_before_colon_ = folded_ = false;
     wrote_ = false;
     head_parsed_ = false;
     close_after_ = false;
@@ -252,14 +257,32 @@ class ConnectionStream final : public httplib::Stream {
       head_bytes_ += n;
       // httplib refuses a header line over kMaxHeaderLineBytes as a bare
       // 400; the request line (its first) it refuses as 414.
+      // Header lines that httplib would misread are refused (RFC 9112
+      // 5.1, 5.2): a line without a colon, whitespace before the colon
+      // ("Content-Length : 7"), a folded line (starting with whitespace).
       for (size_t i = 0; i < n; ++i) {
-        if (buf_[pos_ + i] == '\n') {
+        const char ch = buf_[pos_ + i];
+        if (ch == '\n') {
+          const bool blank = line_bytes_ == 0 || (line_bytes_ == 1 && prev_ == '\r');
+          if (lines_ > 0 && !blank && (!colon_ || space_before_colon_ || folded_)) {
+            cut_ = folded_ ? &kFoldedHeader : &kMalformedHeader;
+            return -1;
+          }
           line_bytes_ = 0;
+          colon_ = space_before_colon_ = folded_ = false;
           ++lines_;
-        } else if (++line_bytes_ + 1 > kMaxHeaderLineBytes && lines_ > 0) {
-          cut_ = &kHeaderLineTooLong;
-          return -1;
+        } else {
+          if (line_bytes_ == 0 && (ch == ' ' || ch == '\t')) folded_ = true;
+          if (!colon_ && ch == ':') {
+            colon_ = true;
+            space_before_colon_ = prev_ == ' ' || prev_ == '\t';
+          }
+          if (++line_bytes_ + 1 > kMaxHeaderLineBytes && lines_ > 0) {
+            cut_ = &kHeaderLineTooLong;
+            return -1;
+          }
         }
+        prev_ = ch;
       }
     } else {
       body_bytes_ += n;
@@ -359,6 +382,10 @@ class ConnectionStream final : public httplib::Stream {
   size_t head_bytes_ = 0;
   size_t line_bytes_ = 0;  // of the head line being read, without its '\n'
   size_t lines_ = 0;       // head lines read
+  char prev_ = 0;          // the byte before, in the head
+  bool colon_ = false;     // the line being read has a colon
+  bool space_before_colon_ = false;
+  bool folded_ = false;  // it starts with whitespace
   size_t body_bytes_ = 0;
   bool wrote_ = false;        // a response to this request was begun
   bool close_after_ = false;  // HTTP/1.0: the connection ends with the response

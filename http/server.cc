@@ -265,10 +265,21 @@ class Server::Impl {
         res.set_header("Connection", "close");
       }
       if (!res.has_header("Date")) res.set_header("Date", HttpDate());
+      // httplib adds Keep-Alive to responses that close; drop it.
+      if (res.get_header_value("Connection") == "close") res.headers.erase("Keep-Alive");
       if (req.method == "HEAD") {
         res.headers.erase("Accept-Ranges");
         res.set_header("Accept-Ranges", "none");
       }
+    });
+    // An HTTP/1.1 request without a Host header is refused (RFC 9112 3.2),
+    // before its body is read.
+    svr_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.version == "HTTP/1.1" && !req.has_header("Host")) {
+        WriteError(res, 400, "an HTTP/1.1 request must carry a Host header");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
     });
     RegisterStreamRoutes(svr_, ctx_);
     RegisterServiceRoutes(svr_, ctx_);

@@ -369,5 +369,32 @@ TEST_F(Issue22HttpTest, PausedAndTrickledRequestsAre408) {
   EXPECT_EQ(Count("t"), 0u);
 }
 
+// Row 18: head framing per RFC 9110/9112.
+TEST_F(Issue22HttpTest, HeadsThatParsersReadDifferentlyAre400) {
+  Serve();
+  for (const char* head : {
+           "GET /health HTTP/1.1\r\n\r\n",                                  // no Host
+           "GET /health HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\n\r\n",  // obs-fold
+           "GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+           "POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Length : 7\r\n\r\n{\"a\":1}",
+       }) {
+    RawConnection c(port());
+    ASSERT_TRUE(c.Send(head));
+    const std::string r = c.ReadResponse(seconds(3));
+    EXPECT_EQ(StatusOf(r), 400) << head << r;
+    EXPECT_NE(r.find("{\"error\""), std::string::npos) << r;
+    // Where the head ends is in doubt after the bad lines: no next request.
+    if (std::string(head).find("Host: x") != std::string::npos) {
+      EXPECT_TRUE(c.PeerClosed(seconds(3))) << head;
+    }
+  }
+  EXPECT_EQ(Count("t"), 0u);
+  // HTTP/1.0 needs no Host; a response that closes does not offer keep-alive.
+  const std::string old = Raw("GET /health HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(StatusOf(old), 200) << old;
+  EXPECT_EQ(HeaderOf(old, "Connection"), "close") << old;
+  EXPECT_EQ(HeaderOf(old, "Keep-Alive"), "") << old;
+}
+
 }  // namespace
 }  // namespace pdfs
