@@ -114,6 +114,7 @@ class WaitCountingPool : public httplib::TaskQueue {
 namespace {
 
 constexpr Cut kHeadTooLarge{431, "the request line and headers are larger than 65536 bytes"};
+constexpr Cut kRequestLineTooLong{414, "the request URI is too long"};
 constexpr Cut kHeaderLineTooLong{
     431, "a header line is longer than 8192 bytes; the request was not read"};
 constexpr Cut kMalformedHeader{
@@ -251,7 +252,7 @@ class ConnectionStream final : public httplib::Stream {
     size_t n = std::min(size, len_ - pos_);
     if (phase_ == Phase::kHead) {
       if (head_bytes_ + n > kMaxHeadBytes) {
-        cut_ = &kHeadTooLarge;
+        cut_ = lines_ == 0 ? &kRequestLineTooLong : &kHeadTooLarge;
         return -1;
       }
       head_bytes_ += n;
