@@ -262,6 +262,8 @@ class Server::Impl {
       if (!res.has_header("Date")) res.set_header("Date", HttpDate());
       // httplib adds Keep-Alive to responses that close; drop it.
       if (res.get_header_value("Connection") == "close") res.headers.erase("Keep-Alive");
+      // No length on a 204 (RFC 9110 8.6).
+      if (res.status == 204) res.headers.erase("Content-Length");
       if (req.method == "HEAD") {
         res.headers.erase("Accept-Ranges");
         res.set_header("Accept-Ranges", "none");

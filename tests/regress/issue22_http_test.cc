@@ -260,6 +260,7 @@ TEST_F(Issue22HttpTest, MethodsPdfsDoesNotServeAreRefusedWithAllow) {
   EXPECT_EQ(StatusOf(options), 204) << options;
   EXPECT_EQ(HeaderOf(options, "Allow"), "GET, HEAD, POST, DELETE, OPTIONS") << options;
   EXPECT_EQ(HeaderOf(options, "Access-Control-Allow-Origin"), "") << "CORS is off";
+  EXPECT_EQ(HeaderOf(options, "Content-Length"), "") << "a 204 has no length";
   const std::string star = Raw("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(StatusOf(star), 204) << star;
   EXPECT_NE(HeaderOf(star, "Allow"), "") << star;
