@@ -38,11 +38,20 @@
 namespace pdfs::http {
 
 inline constexpr size_t kMaxHeadBytes = 64 * 1024;
+// One header line, its CRLF included (httplib's limit, answered 431 here).
+inline constexpr size_t kMaxHeaderLineBytes = 8192;
+// The stack of each connection's thread (virtual memory; only the pages
+// used are resident). httplib routes with std::regex, which recurses per
+// character of the path: an 8 KiB path (the longest it accepts) overflowed
+// 1 MiB (StreamApiTest.AVeryLongPathIsRefusedCleanly), and passed with 2.
+inline constexpr size_t kConnectionStackBytes = 4 << 20;
 inline constexpr std::chrono::seconds kHeadTimeout{10};
 inline constexpr std::chrono::seconds kBodyGrace{10};
 inline constexpr size_t kMinBodyRate = 16 * 1024;  // bytes per second
 inline constexpr std::chrono::milliseconds kIdleUnderPressure{200};
 inline constexpr std::chrono::seconds kUnderPressure{1};
+// How long a refused request's connection is drained before it closes.
+inline constexpr std::chrono::seconds kLinger{1};
 
 // Why a request was refused by the guard: the response it gets.
 struct Cut {
@@ -55,7 +64,8 @@ class WaitCountingPool;
 // Thread-safe as httplib::Server is.
 class GuardedServer : public httplib::Server {
  public:
-  // Serves connections on `threads` worker threads.
+  // Serves each connection on a thread of its own, at most `threads` at
+  // once; more connections wait for one to end.
   explicit GuardedServer(size_t threads);
 
   // The cut of the request the calling thread is serving, or nullptr. For
@@ -68,6 +78,9 @@ class GuardedServer : public httplib::Server {
   // the response (see FramingLost in the .cc): the response should say
   // "Connection: close".
   static bool WillClose();
+  // True if the client of the calling thread's request has closed its
+  // connection: a request waiting for something (a long-poll) may stop.
+  static bool ClientGone();
 
   // Connections accepted and waiting for a worker.
   size_t waiting() const;

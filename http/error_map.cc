@@ -53,18 +53,21 @@ Status::Code CodeForRefusal(int http_status) {
   }
 }
 
-namespace {
-
-void WriteBody(httplib::Response& res, int http_status, Status::Code code,
-               const std::string& message) {
-  res.status = http_status;
+std::string ErrorBody(Status::Code code, const std::string& message) {
   // {"error": sentence, "code": name}: the sentence for people, the code
   // (Status::CodeName) for programs. ordered_json keeps "error" first, as
   // the body has always begun. error_handler_t::replace: a hostile name
   // echoed in a message can never make the body itself invalid JSON.
   nlohmann::ordered_json body = {{"error", message}, {"code", Status::CodeName(code)}};
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-                  "application/json");
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+
+void WriteBody(httplib::Response& res, int http_status, Status::Code code,
+               const std::string& message) {
+  res.status = http_status;
+  res.set_content(ErrorBody(code, message), "application/json");
 }
 
 }  // namespace

@@ -16,6 +16,10 @@ int HttpStatusFor(Status::Code code);
 // for unknown endpoints, ...) stands for, given its HTTP status.
 Status::Code CodeForRefusal(int http_status);
 
+// The error body, {"error": "<message>", "code": "<Status::CodeName>"} and
+// a newline, for responses written without httplib (http/connection_guard.cc).
+std::string ErrorBody(Status::Code code, const std::string& message);
+
 // Sets the status for `status` and the body
 // {"error": "<message>", "code": "<Status::CodeName>"}.
 void WriteError(httplib::Response& res, const Status& status);

@@ -15,6 +15,8 @@ struct Metrics {
   std::atomic<uint64_t> appended_documents{0};
   std::atomic<uint64_t> appended_bytes{0};
   std::atomic<uint64_t> served_documents{0};
+  // Requests waiting now for a location to exist (long-polls): a gauge.
+  std::atomic<uint64_t> waiting_requests{0};
 };
 
 }  // namespace pdfs::http

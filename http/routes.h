@@ -3,6 +3,10 @@
 #define PDFS_HTTP_ROUTES_H_
 
 #include <atomic>
+#include <regex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <httplib.h>
 
@@ -20,6 +24,8 @@ struct RouteContext {
   // Set by Server::Stop(); long-polls check it so that shutdown never waits
   // for a client's full `?wait=`.
   std::atomic<bool> stopping{false};
+  // Each route pattern and its Allow header (RegisterMethodNotAllowed).
+  std::vector<std::pair<std::regex, std::string>> allow;
 };
 
 // routes_stream.cc: /stream/... (docs/PHATDATA.md, as README.md's HTTP API section pins it down).
@@ -37,8 +43,9 @@ bool HasEncodedSlash(const httplib::Request& req);
 inline constexpr char kEncodedSlashError[] =
     "an encoded '/' (%2F) is not allowed in a path: topic names cannot hold '/'";
 
-// Answers 405 with an Allow header for every method in `refused` on
-// `pattern`. httplib would answer 404 for them.
+// Answers 405 with an Allow header for every method not in `allowed` on
+// `pattern` (httplib would answer 404 for them), and OPTIONS with 204 and
+// the Allow header. Records the pattern for AllowedMethods.
 enum MethodBit : unsigned {
   kGet = 1,
   kPost = 2,
@@ -47,8 +54,12 @@ enum MethodBit : unsigned {
   kPatch = 16,
   kOptions = 32
 };
-void RegisterMethodNotAllowed(httplib::Server& server, const std::string& pattern,
-                              unsigned allowed);
+void RegisterMethodNotAllowed(httplib::Server& server, RouteContext& ctx,
+                              const std::string& pattern, unsigned allowed);
+// The Allow header of the resource at `path` ("" if there is none); "*" is
+// the server as a whole.
+std::string AllowedMethods(const RouteContext& ctx, const std::string& path);
+inline constexpr char kAllMethods[] = "GET, HEAD, POST, DELETE, OPTIONS";
 
 }  // namespace pdfs::http
 

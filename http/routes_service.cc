@@ -3,6 +3,7 @@
 //   method  pattern    handler
 //   GET     /health    {"status":"ok","topics":N}
 //   GET     /metrics   Prometheus text format 0.0.4
+#include <regex>
 #include <string>
 
 #include "error_map.h"
@@ -10,8 +11,9 @@
 
 namespace pdfs::http {
 
-void RegisterMethodNotAllowed(httplib::Server& server, const std::string& pattern,
-                              unsigned allowed) {
+void RegisterMethodNotAllowed(httplib::Server& server, RouteContext& ctx,
+                              const std::string& pattern, unsigned allowed) {
+  allowed |= kOptions;
   std::string allow;
   for (auto [bit, name] :
        {std::pair{kGet, "GET, HEAD"}, std::pair{kPost, "POST"}, std::pair{kPut, "PUT"},
@@ -20,16 +22,35 @@ void RegisterMethodNotAllowed(httplib::Server& server, const std::string& patter
     if (!allow.empty()) allow += ", ";
     allow += name;
   }
+  ctx.allow.emplace_back(std::regex(pattern), allow);
   auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Allow", allow);
     WriteError(res, 405, req.method + " is not allowed here; use " + allow);
   };
-  if ((allowed & kPost) == 0) server.Post(pattern, refuse);
-  if ((allowed & kPut) == 0) server.Put(pattern, refuse);
-  if ((allowed & kDelete) == 0) server.Delete(pattern, refuse);
-  if ((allowed & kPatch) == 0) server.Patch(pattern, refuse);
-  if ((allowed & kOptions) == 0) server.Options(pattern, refuse);
+  // Refused before the body is read: the connection closes instead, if the
+  // request had one (connection_guard.h).
+  auto refuse_unread = [refuse](const httplib::Request& req, httplib::Response& res,
+                                const httplib::ContentReader&) { refuse(req, res); };
+  if ((allowed & kPost) == 0) server.Post(pattern, refuse_unread);
+  if ((allowed & kPut) == 0) server.Put(pattern, refuse_unread);
+  if ((allowed & kDelete) == 0) server.Delete(pattern, refuse_unread);
+  if ((allowed & kPatch) == 0) server.Patch(pattern, refuse_unread);
   if ((allowed & kGet) == 0) server.Get(pattern, refuse);
+  // OPTIONS is answered with what the resource allows; CORS is off
+  // (README: no Access-Control-* headers), so a browser's cross-origin
+  // preflight fails here as the README says.
+  server.Options(pattern, [allow](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", allow);
+    res.status = 204;
+  });
+}
+
+std::string AllowedMethods(const RouteContext& ctx, const std::string& path) {
+  if (path == "*") return kAllMethods;
+  for (const auto& [pattern, allow] : ctx.allow) {
+    if (std::regex_match(path, pattern)) return allow;
+  }
+  return "";
 }
 
 void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx) {
@@ -68,12 +89,20 @@ void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx) {
            sample("pdfs_http_appended_documents_total", m.appended_documents));
     metric("pdfs_http_appended_bytes_total", "counter", "Bytes of documents appended over HTTP.",
            sample("pdfs_http_appended_bytes_total", m.appended_bytes));
+    metric("pdfs_http_waiting_requests", "gauge",
+           "Requests waiting for a location to exist (long-polls).",
+           sample("pdfs_http_waiting_requests", m.waiting_requests));
     metric("pdfs_http_served_documents_total", "counter", "Documents served over HTTP.",
            sample("pdfs_http_served_documents_total", m.served_documents));
     res.set_content(out, "text/plain; version=0.0.4");
   });
-  RegisterMethodNotAllowed(server, "/health", kGet);
-  RegisterMethodNotAllowed(server, "/metrics", kGet);
+  RegisterMethodNotAllowed(server, ctx, "/health", kGet);
+  RegisterMethodNotAllowed(server, ctx, "/metrics", kGet);
+  // OPTIONS * asks about the server as a whole.
+  server.Options(R"(\*)", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", kAllMethods);
+    res.status = 204;
+  });
 }
 
 }  // namespace pdfs::http

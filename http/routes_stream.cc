@@ -11,12 +11,17 @@
 //
 // :spec is N, A-B (inclusive) or A-. Ranges take ?limit=N and
 // Accept: application/x-ndjson; every GET of locations takes ?wait=SECONDS.
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "connection_guard.h"
 #include "error_map.h"
 #include "path_params.h"
 #include "pdfs/topic_name.h"
@@ -29,6 +34,8 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kJson[] = "application/json";
 constexpr char kNdjson[] = "application/x-ndjson";
+// How often a long-poll looks at its client and the server's state.
+constexpr std::chrono::milliseconds kWaitSlice{200};
 // Bytes gathered before one chunk is handed to the socket.
 constexpr size_t kChunkBytes = 64 * 1024;
 
@@ -65,12 +72,39 @@ bool QueryU64(const httplib::Request& req, httplib::Response& res, const char* n
               uint64_t* value) {
   *present = req.has_param(name);
   if (!*present) return true;
+  if (req.get_param_value_count(name) > 1) {
+    WriteError(res, 400, std::string("query parameter ") + name + " is given more than once");
+    return false;
+  }
   if (Status s = ParseU64(req.get_param_value(name), std::string("query parameter ") + name, value);
       !s.ok()) {
     WriteError(res, s);
     return false;
   }
   return true;
+}
+
+// True if the Accept header asks for NDJSON: a media range
+// application/x-ndjson whose q is not 0 (RFC 9110 12.5.1).
+bool AcceptsNdjson(const std::string& accept) {
+  size_t start = 0;
+  while (start < accept.size()) {
+    size_t end = accept.find(',', start);
+    if (end == std::string::npos) end = accept.size();
+    std::string range = accept.substr(start, end - start);
+    start = end + 1;
+    for (char& c : range) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    range.erase(
+        std::remove_if(range.begin(), range.end(), [](char c) { return c == ' ' || c == '\t'; }),
+        range.end());
+    const size_t semi = range.find(';');
+    if (range.substr(0, semi) != kNdjson) continue;
+    const size_t q = range.find(";q=");
+    if (q == std::string::npos) return true;
+    const std::string value = range.substr(q + 3, range.find(';', q + 3) - q - 3);
+    if (value.find_first_not_of("0.") != std::string::npos) return true;  // q > 0
+  }
+  return false;
 }
 
 // ?wait=SECONDS: how long the request may wait for `location` to exist.
@@ -89,13 +123,20 @@ bool WaitDeadline(const httplib::Request& req, httplib::Response& res, const Rou
   return true;
 }
 
-// Waits until `location` exists in `topic` or the deadline passes, in short
-// slices so that a stopping server ends the wait. An error is written to
-// `res` and false returned if the topic is gone or the server stops.
+// Waits until `location` exists in `topic` or the deadline passes, in
+// slices of kWaitSlice so that a stopping server or a client that closed
+// its connection ends the wait: the thread is free again within a slice.
+// An error is written to `res` and false returned if the topic is gone or
+// the server stops; a client that left gets the answer of an expired wait.
 bool WaitForLocation(RouteContext& ctx, const std::string& topic, uint64_t location,
                      Clock::time_point deadline, httplib::Response& res) {
+  struct Waiting {
+    std::atomic<uint64_t>& gauge;
+    explicit Waiting(std::atomic<uint64_t>& g) : gauge(g) { ++gauge; }
+    ~Waiting() { --gauge; }
+  } waiting(ctx.metrics.waiting_requests);
   for (;;) {
-    const auto slice = std::min(deadline, Clock::now() + std::chrono::milliseconds(250));
+    const auto slice = std::min(deadline, Clock::now() + kWaitSlice);
     Result<TopicMeta> meta = ctx.store->WaitForLocation(topic, location, slice);
     if (!meta.ok()) {
       WriteError(res, meta.status());
@@ -106,6 +147,7 @@ bool WaitForLocation(RouteContext& ctx, const std::string& topic, uint64_t locat
       WriteError(res, 503, "the server is shutting down");
       return false;
     }
+    if (GuardedServer::ClientGone()) return true;
   }
 }
 
@@ -118,41 +160,47 @@ struct RangeStream {
   std::string buffer;
 };
 
+// Streams the range chunked, or, to an HTTP/1.0 client (which knows no
+// chunked coding), as a body that ends when the connection closes (the
+// connection guard closes every HTTP/1.0 connection after its response).
 void StreamRange(RouteContext& ctx, std::unique_ptr<RangeReader> reader, bool ndjson,
-                 httplib::Response& res) {
+                 bool close_delimited, httplib::Response& res) {
   auto stream = std::make_shared<RangeStream>();
   stream->reader = std::move(reader);
   stream->ndjson = ndjson;
   Metrics* metrics = &ctx.metrics;
-  res.set_chunked_content_provider(
-      ndjson ? kNdjson : kJson,
-      [stream, metrics](size_t, httplib::DataSink& sink) {
-        std::string& buf = stream->buffer;
-        buf.clear();
-        if (!stream->started && !stream->ndjson) buf.push_back('[');
-        while (buf.size() < kChunkBytes) {
-          const Record* r = stream->reader->Next();
-          if (r == nullptr) {
-            // An error in the middle of a range cannot change the status any
-            // more: end the connection so the client sees a broken body
-            // rather than a short, well-formed one.
-            if (!stream->reader->status().ok()) return false;
-            if (!stream->ndjson) buf.push_back(']');
-            metrics->served_documents += stream->sent;
-            if (!sink.write(buf.data(), buf.size())) return false;
-            sink.done();
-            return true;
-          }
-          if (!stream->ndjson && stream->started) buf.push_back(',');
-          stream->started = true;
-          buf.append(r->data);
-          if (stream->ndjson) buf.push_back('\n');
-          ++stream->sent;
-        }
-        stream->started = true;
-        return sink.write(buf.data(), buf.size());
-      },
-      [stream](bool) { stream->reader.reset(); });
+  auto provide = [stream, metrics](size_t, httplib::DataSink& sink) {
+    std::string& buf = stream->buffer;
+    buf.clear();
+    if (!stream->started && !stream->ndjson) buf.push_back('[');
+    while (buf.size() < kChunkBytes) {
+      const Record* r = stream->reader->Next();
+      if (r == nullptr) {
+        // An error in the middle of a range cannot change the status any
+        // more: end the connection so the client sees a broken body
+        // rather than a short, well-formed one.
+        if (!stream->reader->status().ok()) return false;
+        if (!stream->ndjson) buf.push_back(']');
+        metrics->served_documents += stream->sent;
+        if (!sink.write(buf.data(), buf.size())) return false;
+        sink.done();
+        return true;
+      }
+      if (!stream->ndjson && stream->started) buf.push_back(',');
+      stream->started = true;
+      buf.append(r->data);
+      if (stream->ndjson) buf.push_back('\n');
+      ++stream->sent;
+    }
+    stream->started = true;
+    return sink.write(buf.data(), buf.size());
+  };
+  auto release = [stream](bool) { stream->reader.reset(); };
+  if (close_delimited) {
+    res.set_content_provider(ndjson ? kNdjson : kJson, provide, release);
+  } else {
+    res.set_chunked_content_provider(ndjson ? kNdjson : kJson, provide, release);
+  }
 }
 
 void GetDocuments(RouteContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -160,6 +208,10 @@ void GetDocuments(RouteContext& ctx, const httplib::Request& req, httplib::Respo
   if (!TopicFromPath(req, res, &topic)) return;
   LocationSpec spec;
   if (Status s = ParseLocationSpec(req.matches[2].str(), &spec); !s.ok()) return WriteError(res, s);
+  bool has_limit = false;
+  uint64_t limit = 0;
+  // Checked on one location too (where it changes nothing), before waiting.
+  if (!QueryU64(req, res, "limit", &has_limit, &limit)) return;
   Clock::time_point deadline;
   if (!WaitDeadline(req, res, ctx, &deadline)) return;
   if (Clock::now() < deadline && !WaitForLocation(ctx, topic, spec.start, deadline, res)) return;
@@ -175,28 +227,82 @@ void GetDocuments(RouteContext& ctx, const httplib::Request& req, httplib::Respo
   // [start, end) with end exclusive, computed without overflow.
   uint64_t end = UINT64_MAX;
   if (spec.kind == LocationSpec::Kind::kClosedRange && spec.end < UINT64_MAX) end = spec.end + 1;
-  bool has_limit = false;
-  uint64_t limit = 0;
-  if (!QueryU64(req, res, "limit", &has_limit, &limit)) return;
   if (has_limit && limit < end - spec.start) end = spec.start + limit;
 
   Result<std::unique_ptr<RangeReader>> reader = ctx.store->Read(topic, spec.start, end);
   if (!reader.ok()) return WriteError(res, reader.status());
-  const bool ndjson = req.get_header_value("Accept").find(kNdjson) != std::string::npos;
-  StreamRange(ctx, std::move(reader).value(), ndjson, res);
+  const bool ndjson = AcceptsNdjson(req.get_header_value("Accept"));
+  StreamRange(ctx, std::move(reader).value(), ndjson, req.version == "HTTP/1.0", res);
 }
 
-void Append(RouteContext& ctx, const httplib::Request& req, httplib::Response& res) {
+// Reads the body through `content_reader` and parses it as it arrives,
+// counting decoded bytes: a body over the limit (chunked, or a small gzip
+// that inflates to more) is refused the moment it passes it, and never
+// held whole; a syntax error stops the upload at once.
+bool ParseBody(RouteContext& ctx, const httplib::Request& req, httplib::Response& res,
+               const httplib::ContentReader& content_reader, DocumentBatch* batch,
+               bool* saw_array) {
+  const std::string coding = req.get_header_value("Content-Encoding");  // normalized
+  if (!coding.empty() && coding != "gzip" && coding != "deflate") {
+    WriteError(res, 415,
+               "Content-Encoding \"" + coding.substr(0, 100) +
+                   "\" is not accepted; send gzip, deflate or identity (no coding)");
+    return false;
+  }
+  if (req.get_header_value("Content-Type").rfind("multipart/", 0) == 0) {
+    WriteError(res, 415,
+               "multipart bodies (curl -F) are not accepted; send the JSON itself as the body "
+               "with Content-Type: application/json (curl --data-binary @FILE)");
+    return false;
+  }
+  const size_t limit = ctx.options.max_body_bytes;
+  DocumentParser parser(DocumentParser::Shape::kObjectOrArray, {.max_document_bytes = limit});
+  size_t total = 0;
+  bool too_large = false;
+  Status parsed = Status::Ok();
+  const bool read = content_reader([&](const char* data, size_t n) {
+    if (n > limit - total) {
+      too_large = true;
+      return false;
+    }
+    total += n;
+    DocumentParser::FeedResult r = parser.Feed(std::string_view(data, n), batch);
+    parsed = r.status;
+    return parsed.ok();
+  });
+  if (too_large || res.status == 413) {  // 413: httplib's, for a Content-Length over the limit
+    WriteError(res, 413,
+               "the request body is larger than the limit of " + std::to_string(limit) + " bytes" +
+                   (coding.empty() ? "" : " (decoded)") + "; nothing was stored");
+    return false;
+  }
+  if (!parsed.ok()) {
+    WriteError(res, parsed);
+    return false;
+  }
+  // httplib's inflater does not report every corrupt stream; one that
+  // decodes to nothing is said to be corrupt rather than empty.
+  if (!read || (!coding.empty() && total == 0)) {
+    WriteError(res, 400,
+               coding.empty() ? std::string("the request body could not be read")
+                              : "the " + coding + " body is corrupt or truncated");
+    return false;
+  }
+  if (Status s = parser.Finish(); !s.ok()) {
+    WriteError(res, s);
+    return false;
+  }
+  *saw_array = parser.saw_array();
+  return true;
+}
+
+void Append(RouteContext& ctx, const httplib::Request& req, httplib::Response& res,
+            const httplib::ContentReader& content_reader) {
   std::string topic;
   if (!TopicFromPath(req, res, &topic)) return;
   DocumentBatch batch;
   bool saw_array = false;
-  if (Status s = DocumentParser::ParseAll(req.body, DocumentParser::Shape::kObjectOrArray,
-                                          {.max_document_bytes = ctx.options.max_body_bytes},
-                                          &batch, &saw_array);
-      !s.ok()) {
-    return WriteError(res, s);
-  }
+  if (!ParseBody(ctx, req, res, content_reader, &batch, &saw_array)) return;
   Result<Store::AppendResult> r = ctx.store->Append(topic, batch);
   if (!r.ok()) return WriteError(res, r.status());
   ctx.metrics.appended_documents += batch.size();
@@ -250,8 +356,9 @@ void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx) {
     if (!meta.ok()) return WriteError(res, meta.status());
     res.set_content("[" + MetaJson(*meta) + "]", kJson);
   });
-  server.Post(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    Append(ctx, req, res);
+  server.Post(topic, [&ctx](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& content_reader) {
+    Append(ctx, req, res, content_reader);
   });
   server.Delete(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
     std::string name;
@@ -267,9 +374,9 @@ void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx) {
     Truncate(ctx, req, res);
   });
 
-  RegisterMethodNotAllowed(server, list, kGet);
-  RegisterMethodNotAllowed(server, topic, kGet | kPost | kDelete);
-  RegisterMethodNotAllowed(server, location, kGet | kDelete);
+  RegisterMethodNotAllowed(server, ctx, list, kGet);
+  RegisterMethodNotAllowed(server, ctx, topic, kGet | kPost | kDelete);
+  RegisterMethodNotAllowed(server, ctx, location, kGet | kDelete);
 }
 
 }  // namespace pdfs::http

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include <httplib.h>
@@ -61,6 +62,39 @@ std::string BindError(const std::string& host, int port) {
   return why;
 }
 
+// True for a method pdfs serves nowhere: TRACE, CONNECT, or a name it does
+// not know (an upper-case token; anything else is a malformed request line).
+bool UnservedMethod(const std::string& method) {
+  if (method == "TRACE" || method == "CONNECT") return true;
+  for (const char* m : {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "PRI"}) {
+    if (method == m) return false;
+  }
+  return !method.empty() && method.size() <= 20 &&
+         method.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ-_") == std::string::npos;
+}
+
+// Now, as an HTTP date: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string HttpDate() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+// True if `method` is in the Allow header value `allow` (HEAD goes with GET).
+bool MethodIn(const std::string& method, const std::string& allow) {
+  size_t start = 0;
+  while (start < allow.size()) {
+    size_t end = allow.find(", ", start);
+    if (end == std::string::npos) end = allow.size();
+    if (allow.compare(start, end - start, method) == 0) return true;
+    start = end + 2;
+  }
+  return false;
+}
+
 // Fills the body of every error response that a handler left empty
 // (httplib's own 400/404/413/414/416), in the same {"error": ..., "code": ...} shape.
 httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib::Request& req,
@@ -105,12 +139,16 @@ httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib:
                  "(ranges of documents are locations in the path)");
       break;
     case 400:
-      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
-          !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-        WriteError(res, 400,
-                   "the request has no body; send JSON with a Content-Length or chunked "
-                   "encoding");
-      } else {
+      if (UnservedMethod(req.method)) {
+        // httplib refuses TRACE and CONNECT (which it parses) and unknown
+        // methods (which it does not) as malformed requests.
+        const std::string path = req.target.substr(0, req.target.find('?'));
+        const std::string allow = AllowedMethods(ctx, path.empty() ? req.path : path);
+        if (!allow.empty()) res.set_header("Allow", allow);
+        WriteError(res, 501,
+                   "the method " + req.method.substr(0, 20) + " is not implemented by pdfs" +
+                       (allow.empty() ? std::string() : "; use " + allow));
+      } else {  // (a request without a length has an empty body: connection_guard.cc)
         WriteError(res, 400, "the request is malformed");
       }
       break;
@@ -193,8 +231,16 @@ class Server::Impl {
     // A body over the limit is refused before the client sends it; without
     // this httplib answers "100 Continue" and then reads the whole body only
     // to throw it away.
+    // A method the resource does not allow (`curl -T` is a PUT) is refused
+    // the same way, before the upload.
     svr_.set_expect_100_continue_handler(
         [this](const httplib::Request& req, httplib::Response& res) {
+          const std::string allow = AllowedMethods(ctx_, req.path);
+          if (!allow.empty() && !MethodIn(req.method, allow)) {
+            res.set_header("Allow", allow);
+            WriteError(res, 405, req.method + " is not allowed here; use " + allow);
+            return 405;
+          }
           uint64_t length = 0;
           if (ParseU64(req.get_header_value("Content-Length"), "Content-Length", &length).ok() &&
               length > ctx_.options.max_body_bytes) {
@@ -206,10 +252,31 @@ class Server::Impl {
     // A request whose body was not read (a GET with a body) ends its
     // connection (connection_guard.h); say so, or the client's next request
     // on it would fail.
-    svr_.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    //
+    // Every response carries a Date (RFC 9110 6.6.1). pdfs serves no byte
+    // ranges, so a HEAD is not told "Accept-Ranges: bytes" (httplib's).
+    svr_.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
       if (GuardedServer::WillClose() && !res.has_header("Connection")) {
         res.set_header("Connection", "close");
       }
+      if (!res.has_header("Date")) res.set_header("Date", HttpDate());
+      // httplib adds Keep-Alive to responses that close; drop it.
+      if (res.get_header_value("Connection") == "close") res.headers.erase("Keep-Alive");
+      // No length on a 204 (RFC 9110 8.6).
+      if (res.status == 204) res.headers.erase("Content-Length");
+      if (req.method == "HEAD") {
+        res.headers.erase("Accept-Ranges");
+        res.set_header("Accept-Ranges", "none");
+      }
+    });
+    // An HTTP/1.1 request without a Host header is refused (RFC 9112 3.2),
+    // before its body is read.
+    svr_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (req.version == "HTTP/1.1" && !req.has_header("Host")) {
+        WriteError(res, 400, "an HTTP/1.1 request must carry a Host header");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
     });
     RegisterStreamRoutes(svr_, ctx_);
     RegisterServiceRoutes(svr_, ctx_);

@@ -32,6 +32,7 @@
 #include <functional>
 #include <thread>
 
+#include <zlib.h>
 #include <nlohmann/json.hpp>
 
 #include "fs/mount_fixture.h"
@@ -391,7 +392,7 @@ std::vector<Row> Rows() {
                (response.find(" 100 ") == std::string::npos ? " at once" : " after 100 Continue") +
                (closed ? ", closed" : ", kept open");
       });
-  add("UnknownMethod", h, "`FOO /stream/t`", {"400"},
+  add("UnknownMethod", h, "`FOO /stream/t` (issue 22: was 400)", {"501"},
       [] { return Send("FOO /stream/t HTTP/1.1\r\nHost: x\r\n\r\n"); });
   add("Http09", h, "`GET /health` without a version", {"400"},
       [] { return Send("GET /health\r\n\r\n"); });
@@ -410,6 +411,65 @@ std::vector<Row> Rows() {
         const int status = StatusOf(c.ReadResponse(std::chrono::seconds(30)));
         return std::to_string(status) + rss.Judge(16 * kMiB, "memory flat", "memory grew");
       });
+
+  // --- issue 22: real and hostile clients -------------------------------------
+  add("Issue22GzipBomb", h, "256 KiB of gzip that inflates to 256 MiB (server memory measured)",
+      {"413, memory flat"}, [] {
+        z_stream z{};
+        deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_RLE);
+        const std::string spaces(kMiB, ' ');
+        std::string bomb(16 * kMiB, '\0');
+        z.next_out = reinterpret_cast<Bytef*>(bomb.data());
+        z.avail_out = static_cast<uInt>(bomb.size());
+        for (int i = 0; i < 256; ++i) {
+          z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(spaces.data()));
+          z.avail_in = static_cast<uInt>(spaces.size());
+          deflate(&z, i == 255 ? Z_FINISH : Z_NO_FLUSH);
+        }
+        bomb.resize(z.total_out);
+        deflateEnd(&z);
+        RssGrowth rss;
+        const std::string status =
+            Send(Request("POST", "/stream/t", bomb, "Content-Encoding: gzip\r\n"));
+        return status + rss.Judge(16 * kMiB, "memory flat", "memory grew");
+      });
+  add("Issue22LongPolls", h, "100 long-polls (`?wait=30`), then `GET /health`", {"200"}, [] {
+    std::vector<std::unique_ptr<RawConnection>> polls;
+    for (int i = 0; i < 100; ++i) {
+      polls.push_back(std::make_unique<RawConnection>(g_daemon->port()));
+      polls.back()->Send("GET /stream/t/100000?wait=30 HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    return Send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(10));
+  });
+  add("Issue22ContentEncodingZstd", h, "`Content-Encoding: zstd`", {"415"},
+      [] { return Send(Request("POST", "/stream/t", "{}", "Content-Encoding: zstd\r\n")); });
+  add("Issue22PostWithoutLength", h, "`POST` with no length and no body", {"400"},
+      [] { return Send("POST /stream/t HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(2)); });
+  add("Issue22HeaderLine9KB", h, "one 9 KB header line", {"431"}, [] {
+    return Send("GET /health HTTP/1.1\r\nHost: x\r\nX-A: " + std::string(9000, 'a') + "\r\n\r\n");
+  });
+  add("Issue22Trace", h, "`TRACE /stream/t`", {"501"},
+      [] { return Send("TRACE /stream/t HTTP/1.1\r\nHost: x\r\n\r\n"); });
+  add("Issue22PutExpect", h, "`curl -T`: PUT, `Expect: 100-continue`, 10 MB announced", {"405"},
+      [] {
+        return Send(
+            "PUT /stream/t HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            "Content-Length: 10000000\r\n\r\n",
+            std::chrono::seconds(5));
+      });
+  add("Issue22Multipart", h, "`curl -F` (multipart/form-data)", {"415"}, [] {
+    const std::string body = "--b\r\n\r\n{}\r\n--b--\r\n";
+    return Send(
+        "POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
+  });
+  add("Issue22NoHost", h, "HTTP/1.1 without `Host`", {"400"},
+      [] { return Send("GET /health HTTP/1.1\r\n\r\n"); });
+  add("Issue22ObsFold", h, "a folded header line", {"400"},
+      [] { return Send("GET /health HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n"); });
+  add("Issue22SpaceBeforeColon", h, "`Content-Length : 2`", {"400"},
+      [] { return Send("POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Length : 2\r\n\r\n{}"); });
 
   // --- through the mount ------------------------------------------------------
   add("MkdirName255", m, "`mkdir` of a 255-byte name", {"EINVAL"},

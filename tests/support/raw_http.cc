@@ -104,6 +104,11 @@ std::string RawConnection::ReadResponse(std::chrono::milliseconds timeout) {
   return out;
 }
 
+bool RawConnection::Readable(std::chrono::milliseconds timeout) {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
+}
+
 std::string RawConnection::Trickle(const std::string& piece, std::chrono::seconds limit,
                                    bool* closed, const std::function<void()>& meanwhile) {
   const auto deadline = Clock::now() + limit;

@@ -37,6 +37,9 @@ class RawConnection {
   // True iff the peer has closed (a read returns end of file or an error)
   // within `timeout`; bytes that arrive meanwhile are discarded.
   bool PeerClosed(std::chrono::milliseconds timeout);
+  // True iff the peer has sent something (or closed) within `timeout`,
+  // without reading it: a client that watches for an early answer.
+  bool Readable(std::chrono::milliseconds timeout);
   void Close();
 
  private:

@@ -17,13 +17,14 @@ struct ServerOptions {
   // Address to listen on. Port 0 picks a free port (see Server::port()).
   std::string host = "127.0.0.1";
   int port = 9080;
-  // Largest request body; larger requests get 413 and store nothing.
+  // Largest request body, counted after Content-Encoding is decoded and
+  // while it arrives; larger requests get 413 and store nothing.
   // Default: 64 MiB.
   size_t max_body_bytes = size_t{64} << 20;
-  // Worker threads. cpp-httplib keeps one thread per open connection
-  // (keep-alive included) and per long-poll, so this bounds both.
-  // Default: 64.
-  size_t threads = 64;
+  // Open connections served at once, each on a thread of its own (4 MiB
+  // stack; keep-alive and long-polls included). More connections wait for
+  // one to end. Default: 1024.
+  size_t threads = 1024;
   // Longest `?wait=` a client may ask for, in seconds. Default: 300.
   uint64_t max_wait_seconds = 300;
 };
