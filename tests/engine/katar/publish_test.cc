@@ -65,6 +65,14 @@ TEST_F(KatarPublishTest, OneBadNameOrMessageAnywhereStoresNothingAnywhere) {
       << not_json.status().message();
   EXPECT_TRUE(Publish(*store_, {{"a", "1 2"}}).status().IsInvalidArgument());
   EXPECT_TRUE(Publish(*store_, {{"a", ""}}).status().IsInvalidArgument());
+  // Hostile nesting, as an object (a document) and as an array.
+  EXPECT_TRUE(Publish(*store_, {{"a", std::string(100000, '[') + std::string(100000, ']')}})
+                  .status()
+                  .IsInvalidArgument());
+  std::string deep_object;
+  for (int i = 0; i < 100000; ++i) deep_object += R"({"k":)";
+  deep_object += "1" + std::string(100000, '}');
+  EXPECT_TRUE(Publish(*store_, {{"a", deep_object}}).status().IsInvalidArgument());
   // No messages at all.
   EXPECT_TRUE(Publish(*store_, {}).status().IsInvalidArgument());
   EXPECT_EQ(store_->Stat("a")->count, 1u);
