@@ -161,6 +161,19 @@ TEST_F(KatarSubscribeTest, AGroupWhoseOffsetWasRemovedByRetentionIsResetToFirstA
   EXPECT_EQ(Offsets(r), (std::vector<uint64_t>{7, 8, 9}));
 }
 
+TEST_F(KatarSubscribeTest, AGroupPastTheEndOfATopicCutFromTheTailWaitsAtTheNewEnd) {
+  PublishNumbers("t", 5);
+  ASSERT_TRUE(CommitOffset(*store_, "g", "t", 5).ok());
+  ASSERT_TRUE(store_->Truncate("t", 2).ok());  // through another face
+  PullResult r = MustPull({.topic = "t", .group = "g"});
+  EXPECT_TRUE(r.reset);
+  EXPECT_EQ(r.reset_from, 5u);
+  EXPECT_TRUE(r.messages.empty());
+  EXPECT_EQ(r.next_offset, 2u);
+  PublishNumbers("t", 1);
+  EXPECT_EQ(Offsets(MustPull({.topic = "t", .offset = r.next_offset})), (std::vector<uint64_t>{2}));
+}
+
 TEST_F(KatarSubscribeTest, AnOffsetCommittedForADeletedTopicIsNotReusedByItsSuccessor) {
   PublishNumbers("t", 5);
   ASSERT_TRUE(CommitOffset(*store_, "g", "t", 5).ok());

@@ -128,5 +128,16 @@ TEST_F(RetentionTest, TheEnforcerTrimsConfiguredTopicsAfterAKickAndStopsCleanly)
   EXPECT_FALSE(enforcer.WaitForPass(enforcer.Kick(), std::chrono::steady_clock::now()));
 }
 
+TEST_F(RetentionTest, TheEnforcerAlsoRunsEveryPeriodWithoutAKick) {
+  ASSERT_TRUE(store_->CreateTopic("t", R"({"retention":{"max_items":1}})").ok());
+  AppendItems("t", 3);
+  RetentionEnforcer enforcer(store_.get(), {.period = std::chrono::milliseconds(5), .now_ms = {}});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (enforcer.counters().items_removed < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ExpectKept("t", 2, 3);
+}
+
 }  // namespace
 }  // namespace pdfs::topics
