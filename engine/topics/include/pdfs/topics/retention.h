@@ -42,7 +42,10 @@ struct RetentionCut {
 //
 // The cut is computed on one reading of the topic and applied with
 // TrimFront: appends that commit in between only add newer items, so the
-// cut never removes an item that the bounds keep.
+// cut never removes an item that the bounds keep. (A cut from the tail
+// followed by new appends in that window could lose young items to it;
+// the engine has no conditional TrimFront yet, and a topic both cut from
+// the tail and under retention is not a case any face has.)
 Result<RetentionCut> ApplyRetention(Store& store, std::string_view topic,
                                     const Retention& retention, int64_t now_ms);
 
