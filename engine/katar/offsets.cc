@@ -75,8 +75,6 @@ Result<CommittedOffset> CommitOffset(Store& store, std::string_view group, std::
                                    " is past the end of topic \"" + std::string(topic) +
                                    "\" (its next offset is " + std::to_string(meta->count) + ")");
   }
-  s = EnsureOffsetsCollection(store);
-  if (!s.ok()) return s;
   const std::string key = OffsetKey(group, topic);
   const std::string value = nlohmann::json{{"offset", offset}, {"topic_id", meta->id}}.dump();
   for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
@@ -93,6 +91,13 @@ Result<CommittedOffset> CommitOffset(Store& store, std::string_view group, std::
     batch.Put(kOffsetsCollection, key, value, expected_version);
     Result<CommitResult> committed = store.Commit(batch);
     if (committed.ok()) return CommittedOffset{offset, true};
+    if (committed.status().IsNotFound()) {
+      // The first commit in this data directory: the collection is made
+      // here rather than before every commit (a write of its own).
+      s = EnsureOffsetsCollection(store);
+      if (!s.ok()) return s;
+      continue;
+    }
     if (committed.status().code() != Status::Code::kConflict) return committed.status();
     // Another committer won: judge again against what it wrote.
   }
