@@ -16,18 +16,6 @@ using topics::ReadBoundedInteger;
 
 constexpr size_t kMaxBodyDepth = 64;
 
-Status ReadOptional(const json& value, std::string_view field, uint64_t max,
-                    std::optional<uint64_t>* out) {
-  if (value.is_null()) {
-    out->reset();
-    return Status::Ok();
-  }
-  uint64_t v = 0;
-  Status s = ReadBoundedInteger(value, field, 1, max, &v);
-  if (s.ok()) *out = v;
-  return s;
-}
-
 // Sets one field of `*config` from the body; null is the default.
 Status ApplyField(const std::string& key, const json& value, const Options& limits,
                   KatarConfig* config) {
@@ -45,16 +33,18 @@ Status ApplyField(const std::string& key, const json& value, const Options& limi
     return Status::Ok();
   }
   if (key == "retention_ms") {
-    return ReadOptional(value, key, topics::kMaxRetentionAgeMs, &config->retention_ms);
+    return topics::ReadOptionalPositive(value, key, topics::kMaxRetentionAgeMs,
+                                        &config->retention_ms);
   }
   if (key == "retention_messages") {
-    return ReadOptional(value, key, kMaxJsonInteger, &config->retention_messages);
+    return topics::ReadOptionalPositive(value, key, kMaxJsonInteger, &config->retention_messages);
   }
   if (key == "retention_bytes") {
-    return ReadOptional(value, key, kMaxJsonInteger, &config->retention_bytes);
+    return topics::ReadOptionalPositive(value, key, kMaxJsonInteger, &config->retention_bytes);
   }
   if (key == "max_message_bytes") {
-    return ReadOptional(value, key, limits.max_document_bytes, &config->max_message_bytes);
+    return topics::ReadOptionalPositive(value, key, limits.max_document_bytes,
+                                        &config->max_message_bytes);
   }
   if (key == "max_segment_size" || key == "index_byte_gap") {
     uint64_t* field =

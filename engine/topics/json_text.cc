@@ -100,4 +100,16 @@ Status ReadBoundedInteger(const nlohmann::json& value, std::string_view field, u
   return Status::Ok();
 }
 
+Status ReadOptionalPositive(const nlohmann::json& value, std::string_view field, uint64_t max,
+                            std::optional<uint64_t>* out) {
+  if (value.is_null()) {
+    out->reset();
+    return Status::Ok();
+  }
+  uint64_t v = 0;
+  Status s = ReadBoundedInteger(value, field, 1, max, &v);
+  if (s.ok()) *out = v;
+  return s;
+}
+
 }  // namespace pdfs::topics

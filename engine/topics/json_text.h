@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,11 @@ std::string JsonTypeName(const nlohmann::json& value);
 // value.
 Status ReadBoundedInteger(const nlohmann::json& value, std::string_view field, uint64_t min,
                           uint64_t max, uint64_t* out);
+
+// As ReadBoundedInteger with min 1, for a setting that may be absent: JSON
+// null resets `*out` to nullopt (the default).
+Status ReadOptionalPositive(const nlohmann::json& value, std::string_view field, uint64_t max,
+                            std::optional<uint64_t>* out);
 
 }  // namespace pdfs::topics
 

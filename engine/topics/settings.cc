@@ -20,19 +20,6 @@ bool IsFaceSection(std::string_view key) {
   return std::find(kFaceSections.begin(), kFaceSections.end(), key) != kFaceSections.end();
 }
 
-Status ParseOptionalInteger(const json& value, std::string_view field, uint64_t max,
-                            std::optional<uint64_t>* out) {
-  if (value.is_null()) {
-    out->reset();
-    return Status::Ok();
-  }
-  uint64_t v = 0;
-  Status s = ReadBoundedInteger(value, field, 1, max, &v);
-  if (!s.ok()) return s;
-  *out = v;
-  return Status::Ok();
-}
-
 Status ParseRetention(const json& value, Retention* out) {
   *out = Retention();
   if (value.is_null()) return Status::Ok();
@@ -42,11 +29,11 @@ Status ParseRetention(const json& value, Retention* out) {
   for (const auto& [key, field] : value.items()) {
     Status s;
     if (key == "max_age_ms") {
-      s = ParseOptionalInteger(field, "retention.max_age_ms", kMaxRetentionAgeMs, &out->max_age_ms);
+      s = ReadOptionalPositive(field, "retention.max_age_ms", kMaxRetentionAgeMs, &out->max_age_ms);
     } else if (key == "max_items") {
-      s = ParseOptionalInteger(field, "retention.max_items", kMaxJsonInteger, &out->max_items);
+      s = ReadOptionalPositive(field, "retention.max_items", kMaxJsonInteger, &out->max_items);
     } else if (key == "max_bytes") {
-      s = ParseOptionalInteger(field, "retention.max_bytes", kMaxJsonInteger, &out->max_bytes);
+      s = ReadOptionalPositive(field, "retention.max_bytes", kMaxJsonInteger, &out->max_bytes);
     } else {
       s = Status::InvalidArgument("retention has no field \"" + key +
                                   "\" (known: max_age_ms, max_items, max_bytes)");
@@ -77,7 +64,7 @@ Result<TopicSettings> ParseTopicSettings(std::string_view text) {
     } else if (key == "retention") {
       s = ParseRetention(value, &settings.retention);
     } else if (key == "max_item_bytes") {
-      s = ParseOptionalInteger(value, "max_item_bytes", kMaxJsonInteger, &settings.max_item_bytes);
+      s = ReadOptionalPositive(value, "max_item_bytes", kMaxJsonInteger, &settings.max_item_bytes);
     } else if (IsFaceSection(key)) {
       if (value.is_null()) continue;
       if (!value.is_object()) {
