@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "support/pdfs_process.h"
+#include "support/proc_wait.h"
+#include "support/raw_http.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -63,13 +65,20 @@ TEST(ServeE2eTest, SigtermEndsAPendingLongPoll) {
   PdfsServe server(PDFS_BINARY, dir.Sub("data"), {"--max-wait", "300"});
   ASSERT_TRUE(server.ok());
   ASSERT_EQ(Client(server.port())->Post("/stream/t", "{}", "application/json")->status, 200);
-  std::thread poller([&] { Client(server.port())->Get("/stream/t/1-?wait=300"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The long-poll, sent by hand so that the test knows its connection; the
+  // SIGTERM comes once the server has read the whole request (its receive
+  // queue in /proc/PID/net/tcp is empty), not after a guessed sleep.
+  pdfs::testing::RawConnection poll(server.port());
+  ASSERT_TRUE(poll.Send("GET /stream/t/1-?wait=300 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(pdfs::testing::WaitUntilConnectionRead(server.process().pid(), poll.local_port(),
+                                                     std::chrono::seconds(10)));
   server.process().Signal(SIGTERM);
   int status = server.process().Wait(std::chrono::seconds(30));
-  poller.join();
   ASSERT_TRUE(WIFEXITED(status)) << "did not exit within 30 s of SIGTERM";
   EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The long-poll ended with the server (an answer, then the close), not
+  // at its 300 s deadline.
+  EXPECT_TRUE(poll.PeerClosed(std::chrono::seconds(5)));
 }
 
 TEST(ServeE2eTest, APortInUseIsAOneLineError) {
