@@ -81,6 +81,19 @@ TEST(ServeE2eTest, SigtermEndsAPendingLongPoll) {
   EXPECT_TRUE(poll.PeerClosed(std::chrono::seconds(5)));
 }
 
+// README: --threads N, HTTP worker threads; the program refuses what cannot
+// serve (0) or is absurd (over 4096) as a usage error, before starting.
+TEST(ServeE2eTest, ThreadsOutsideOneTo4096IsAUsageError) {
+  TempDir dir;
+  for (const char* threads : {"0", "4097"}) {
+    auto r = pdfs::testing::Run({PDFS_BINARY, "serve", "--data", dir.Sub("data"), "--listen",
+                                 "127.0.0.1:0", "--threads", threads},
+                                "", std::chrono::seconds(10));
+    EXPECT_EQ(r.exit_code, 2) << "--threads " << threads << ": " << r.err;
+    EXPECT_EQ(r.err, "pdfs: --threads must be between 1 and 4096\n");
+  }
+}
+
 TEST(ServeE2eTest, APortInUseIsAOneLineError) {
   TempDir dir;
   PdfsServe first(PDFS_BINARY, dir.Sub("a"));
