@@ -10,6 +10,8 @@ packages=(
   # on files: vim (the package with /usr/bin/vim, for `vim -es`), ed, rsync,
   # tar, python3, and coreutils/findutils/sed (Essential, always present).
   vim ed rsync tar python3
+  # tests/e2e/sync_test.cc counts the real program's fsync calls with strace.
+  strace
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "support/pdfs_process.h"
+#include "support/proc_wait.h"
+#include "support/raw_http.h"
 #include "support/subprocess.h"
 #include "support/temp_dir.h"
 
@@ -63,13 +65,33 @@ TEST(ServeE2eTest, SigtermEndsAPendingLongPoll) {
   PdfsServe server(PDFS_BINARY, dir.Sub("data"), {"--max-wait", "300"});
   ASSERT_TRUE(server.ok());
   ASSERT_EQ(Client(server.port())->Post("/stream/t", "{}", "application/json")->status, 200);
-  std::thread poller([&] { Client(server.port())->Get("/stream/t/1-?wait=300"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The long-poll, sent by hand so that the test knows its connection; the
+  // SIGTERM comes once the server has read the whole request (its receive
+  // queue in /proc/PID/net/tcp is empty), not after a guessed sleep.
+  pdfs::testing::RawConnection poll(server.port());
+  ASSERT_TRUE(poll.Send("GET /stream/t/1-?wait=300 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(pdfs::testing::WaitUntilConnectionRead(server.process().pid(), poll.local_port(),
+                                                     std::chrono::seconds(10)));
   server.process().Signal(SIGTERM);
   int status = server.process().Wait(std::chrono::seconds(30));
-  poller.join();
   ASSERT_TRUE(WIFEXITED(status)) << "did not exit within 30 s of SIGTERM";
   EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The long-poll ended with the server (an answer, then the close), not
+  // at its 300 s deadline.
+  EXPECT_TRUE(poll.PeerClosed(std::chrono::seconds(5)));
+}
+
+// README: --threads N, HTTP worker threads; the program refuses what cannot
+// serve (0) or is absurd (over 4096) as a usage error, before starting.
+TEST(ServeE2eTest, ThreadsOutsideOneTo4096IsAUsageError) {
+  TempDir dir;
+  for (const char* threads : {"0", "4097"}) {
+    auto r = pdfs::testing::Run({PDFS_BINARY, "serve", "--data", dir.Sub("data"), "--listen",
+                                 "127.0.0.1:0", "--threads", threads},
+                                "", std::chrono::seconds(10));
+    EXPECT_EQ(r.exit_code, 2) << "--threads " << threads << ": " << r.err;
+    EXPECT_EQ(r.err, "pdfs: --threads must be between 1 and 4096\n");
+  }
 }
 
 TEST(ServeE2eTest, APortInUseIsAOneLineError) {

@@ -353,6 +353,16 @@ TEST_F(FilesystemTest, AppendsInvalidateTheDirectoryAttributesAndCreationsTheNeg
   EXPECT_TRUE(dropped);
 }
 
+// mkdir of a name the kernel already holds is refused by the kernel itself;
+// the daemon's own EEXIST is what a mkdir gets when the topic was created
+// over HTTP after the kernel last looked (a negative entry not yet dropped).
+TEST_F(FilesystemTest, MakeDirOfATopicCreatedOnTheOtherFaceIsEexist) {
+  ASSERT_TRUE(store_->CreateTopic("t").ok());
+  FsResult<Entry> made = fs_->MakeDir(kRootIno, "t");
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), EEXIST);
+}
+
 TEST_F(FilesystemTest, CacheTimeoutsFollowTheKindOfName) {
   Append("t", 2);
   FsResult<Entry> topic = fs_->Lookup(kRootIno, "t");

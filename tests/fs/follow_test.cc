@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "mount_fixture.h"
+#include "support/proc_wait.h"
 
 namespace pdfs {
 namespace {
@@ -21,12 +22,14 @@ using namespace pdfs::testing;
 
 class FollowTest : public MountTestBase {
  protected:
-  // `cat TOPIC/.follow` as a child process.
+  // `cat TOPIC/.follow` as a child process, once it is blocked in read(2)
+  // on the file (asked of /proc, see support/proc_wait.h).
   std::unique_ptr<Subprocess> Cat(const std::string& topic) {
     auto cat =
         std::make_unique<Subprocess>(std::vector<std::string>{"cat", Path(topic + "/.follow")});
-    // Let it open the file and block in read().
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_TRUE(
+        WaitUntilBlockedReading(cat->pid(), "/" + topic + "/.follow", std::chrono::seconds(10)))
+        << "cat did not block in read(): " << DescribeThreads(cat->pid());
     return cat;
   }
 };
@@ -118,8 +121,12 @@ TEST_F(FollowTest, ManyWaitingFollowersTakeNoWorkerThreads) {
     cats.push_back(
         std::make_unique<Subprocess>(std::vector<std::string>{"cat", Path("t/.follow")}));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  // The mount still answers everything else.
+  for (auto& cat : cats) {
+    ASSERT_TRUE(WaitUntilBlockedReading(cat->pid(), "/t/.follow", std::chrono::seconds(10)))
+        << DescribeThreads(cat->pid());
+  }
+  // All 30 wait in read() at once, and the mount still answers everything
+  // else.
   EXPECT_EQ(ListDir(Path("t")).size(), 1u);
   ASSERT_EQ(AppendFile(Path("t/x"), {"{\"to\":\"all\"}"}).close.result, 0);
   for (auto& cat : cats) {

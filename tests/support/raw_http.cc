@@ -57,6 +57,13 @@ bool RawConnection::Send(const std::string& bytes) {
   return true;
 }
 
+int RawConnection::local_port() const {
+  sockaddr_in addr{};
+  socklen_t len = sizeof(addr);
+  if (fd_ < 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return 0;
+  return ntohs(addr.sin_port);
+}
+
 void RawConnection::ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
 
 std::string RawConnection::ReadUntilClose(std::chrono::milliseconds timeout, bool* closed) {

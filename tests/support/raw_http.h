@@ -20,6 +20,8 @@ class RawConnection {
   ~RawConnection();
 
   bool ok() const { return fd_ >= 0; }
+  // Our end's port (to find the connection in /proc/PID/net/tcp); 0 if none.
+  int local_port() const;
   // Sends everything; false if the peer closed or reset the connection.
   bool Send(const std::string& bytes);
   // No more bytes from us (the peer reads end of file).
