@@ -99,7 +99,7 @@ TEST(ServeE2eTest, APortInUseIsAOneLineError) {
   PdfsServe first(PDFS_BINARY, dir.Sub("a"));
   ASSERT_TRUE(first.ok());
   auto r = pdfs::testing::Run({PDFS_BINARY, "serve", "--data", dir.Sub("b"), "--listen",
-                "127.0.0.1:" + std::to_string(first.port())});
+                               "127.0.0.1:" + std::to_string(first.port())});
   ExpectOneLineError(r, "pdfs: cannot listen on 127.0.0.1:" + std::to_string(first.port()) +
                             ": address already in use");
 }
@@ -108,15 +108,17 @@ TEST(ServeE2eTest, ABusyDataDirectoryIsAOneLineError) {
   TempDir dir;
   PdfsServe first(PDFS_BINARY, dir.Sub("data"));
   ASSERT_TRUE(first.ok());
-  auto r = pdfs::testing::Run({PDFS_BINARY, "serve", "--data", dir.Sub("data"), "--listen", "127.0.0.1:0"});
-  ExpectOneLineError(r, "pdfs: data directory " + dir.Sub("data") +
-                            " is in use by another pdfs process (pid ");
+  auto r = pdfs::testing::Run(
+      {PDFS_BINARY, "serve", "--data", dir.Sub("data"), "--listen", "127.0.0.1:0"});
+  ExpectOneLineError(
+      r, "pdfs: data directory " + dir.Sub("data") + " is in use by another pdfs process (pid ");
 }
 
 TEST(ServeE2eTest, AnUnusableDataDirectoryIsAOneLineError) {
   TempDir dir;
   ASSERT_TRUE(pdfs::testing::WriteFile(dir.Sub("file"), "x"));
-  auto r = pdfs::testing::Run({PDFS_BINARY, "serve", "--data", dir.Sub("file"), "--listen", "127.0.0.1:0"});
+  auto r = pdfs::testing::Run(
+      {PDFS_BINARY, "serve", "--data", dir.Sub("file"), "--listen", "127.0.0.1:0"});
   ExpectOneLineError(r, "pdfs: cannot create data directory " + dir.Sub("file"));
 }
 
@@ -125,10 +127,12 @@ TEST(ServeE2eTest, BadUsageExitsWith2AndSaysWhy) {
   auto unknown = pdfs::testing::Run({PDFS_BINARY, "serve", "--frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("unknown option --frobnicate"), std::string::npos) << unknown.err;
-  auto listen = pdfs::testing::Run({PDFS_BINARY, "serve", "--data", dir.Sub("d"), "--listen", "localhost"});
+  auto listen =
+      pdfs::testing::Run({PDFS_BINARY, "serve", "--data", dir.Sub("d"), "--listen", "localhost"});
   EXPECT_EQ(listen.exit_code, 2);
   EXPECT_NE(listen.err.find("is not HOST:PORT"), std::string::npos) << listen.err;
-  auto port = pdfs::testing::Run({PDFS_BINARY, "serve", "--data", dir.Sub("d"), "--listen", "127.0.0.1:70000"});
+  auto port = pdfs::testing::Run(
+      {PDFS_BINARY, "serve", "--data", dir.Sub("d"), "--listen", "127.0.0.1:70000"});
   EXPECT_EQ(port.exit_code, 2);
   auto command = pdfs::testing::Run({PDFS_BINARY, "frobnicate"});
   EXPECT_EQ(command.exit_code, 2);
