@@ -107,7 +107,9 @@ TEST_F(Issue22HttpSoakTest, AChunkedBodyFourTimesTheLimitKeepsMemoryFlat) {
               static_cast<unsigned long long>(growth / kMiB));
   EXPECT_EQ(StatusOf(response), 413) << response.substr(0, 500);
   EXPECT_LT(sent, 256 * kMiB) << "the server read the whole body";
-  EXPECT_LT(growth, 100 * kMiB);
+  if (!kSanitizerBuild) {
+    EXPECT_LT(growth, 100 * kMiB);
+  }
 }
 
 // Row 2: 1 MiB of gzip that inflates to 1 GiB.
@@ -135,7 +137,9 @@ TEST_F(Issue22HttpSoakTest, AGzipBombOfOneGiBKeepsMemoryFlat) {
               static_cast<unsigned long long>(growth / kMiB));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413) << r->body;
-  EXPECT_LT(growth, 100 * kMiB);
+  if (!kSanitizerBuild) {
+    EXPECT_LT(growth, 100 * kMiB);
+  }
 }
 
 // Rows 3 and 4: 500 idle long-polls; /health p99 < 500 ms (the issue's

@@ -48,11 +48,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kMiB = 1 << 20;
 constexpr uint64_t kMaxBody = 64 * kMiB;  // pdfs's default --max-body
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitizerBuild = true;  // gcc -fsanitize=address or thread
-#else
-constexpr bool kSanitizerBuild = false;
-#endif
 
 // The daemon and the state every row must leave as it found it.
 struct Daemon {

@@ -30,6 +30,16 @@ inline uint64_t ProcStatusBytes(pid_t pid, const std::string& field) {
 inline uint64_t ResidentBytes(pid_t pid = 0) { return ProcStatusBytes(pid, "VmRSS"); }
 inline uint64_t PeakResidentBytes(pid_t pid = 0) { return ProcStatusBytes(pid, "VmHWM"); }
 
+// True in the ASan and TSan builds, whose quarantine and shadow memory
+// inflate every process's RSS several times over: memory bounds are printed
+// there but judged only in ordinary builds (the test binary and the pdfs it
+// starts are built alike).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizerBuild = true;
+#else
+inline constexpr bool kSanitizerBuild = false;
+#endif
+
 }  // namespace pdfs::testing
 
 #endif  // PDFS_TESTS_SUPPORT_PROC_STATS_H_
