@@ -22,6 +22,12 @@ Status EnsureOffsetsCollection(Store& store) {
 
 }  // namespace
 
+Result<TopicMeta> GroupTopic(Store& store, std::string_view group, std::string_view topic) {
+  if (Status s = ValidateGroupName(group); !s.ok()) return s;
+  if (Status s = ValidateTopicName(topic); !s.ok()) return s;
+  return store.Stat(topic);
+}
+
 Status ValidateGroupName(std::string_view group) {
   if (group.empty()) return Status::InvalidArgument("the group name is empty");
   if (group.size() > kMaxGroupNameBytes) {
@@ -64,11 +70,7 @@ Result<std::optional<OffsetRecord>> ReadOffsetRecord(Store& store, std::string_v
 
 Result<CommittedOffset> CommitOffset(Store& store, std::string_view group, std::string_view topic,
                                      uint64_t offset) {
-  Status s = ValidateGroupName(group);
-  if (!s.ok()) return s;
-  s = ValidateTopicName(topic);
-  if (!s.ok()) return s;
-  Result<TopicMeta> meta = store.Stat(topic);
+  Result<TopicMeta> meta = GroupTopic(store, group, topic);
   if (!meta.ok()) return meta.status();
   if (offset > meta->count) {
     return Status::InvalidArgument("offset " + std::to_string(offset) +
@@ -94,7 +96,7 @@ Result<CommittedOffset> CommitOffset(Store& store, std::string_view group, std::
     if (committed.status().IsNotFound()) {
       // The first commit in this data directory: the collection is made
       // here rather than before every commit (a write of its own).
-      s = EnsureOffsetsCollection(store);
+      Status s = EnsureOffsetsCollection(store);
       if (!s.ok()) return s;
       continue;
     }
@@ -106,11 +108,7 @@ Result<CommittedOffset> CommitOffset(Store& store, std::string_view group, std::
 }
 
 Result<uint64_t> GetCommittedOffset(Store& store, std::string_view group, std::string_view topic) {
-  Status s = ValidateGroupName(group);
-  if (!s.ok()) return s;
-  s = ValidateTopicName(topic);
-  if (!s.ok()) return s;
-  Result<TopicMeta> meta = store.Stat(topic);
+  Result<TopicMeta> meta = GroupTopic(store, group, topic);
   if (!meta.ok()) return meta.status();
   Result<std::optional<OffsetRecord>> record = ReadOffsetRecord(store, group, topic);
   if (!record.ok()) return record.status();

@@ -20,6 +20,10 @@ struct OffsetRecord {
 
 std::string OffsetKey(std::string_view group, std::string_view topic);
 
+// The metadata of the topic a group's offset is about, once the group and
+// topic names are judged valid; the checks every offset operation starts with.
+Result<TopicMeta> GroupTopic(Store& store, std::string_view group, std::string_view topic);
+
 // The group's record for `topic`, whatever topic id it names; nullopt if
 // there is none (or no offsets collection yet).
 Result<std::optional<OffsetRecord>> ReadOffsetRecord(Store& store, std::string_view group,
