@@ -25,6 +25,7 @@
 #include <utility>
 
 #include "error_map.h"
+#include "header_lists.h"
 
 namespace pdfs::http {
 
@@ -412,18 +413,10 @@ thread_local ConnectionStream* tls_stream = nullptr;
 void NormalizeRequest(httplib::Request& req) {
   if (req.has_header("Content-Encoding")) {
     std::string codings;
-    const std::string value = req.get_header_value("Content-Encoding");
-    size_t start = 0;
-    while (start <= value.size()) {
-      size_t end = value.find(',', start);
-      if (end == std::string::npos) end = value.size();
-      std::string name = value.substr(start, end - start);
-      name.erase(0, name.find_first_not_of(" \t"));
-      name.erase(name.find_last_not_of(" \t") + 1);
+    for (std::string name : HeaderListItems(req.get_header_value("Content-Encoding"))) {
       for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       if (name == "x-gzip") name = "gzip";
-      if (!name.empty() && name != "identity") codings += (codings.empty() ? "" : ", ") + name;
-      start = end + 1;
+      if (name != "identity") codings += (codings.empty() ? "" : ", ") + name;
     }
     req.headers.erase("Content-Encoding");
     if (!codings.empty()) req.headers.emplace("Content-Encoding", codings);
@@ -432,16 +425,9 @@ void NormalizeRequest(httplib::Request& req) {
   // without "br" httplib answers gzip or identity.
   if (req.has_header("Accept-Encoding")) {
     std::string kept;
-    const std::string value = req.get_header_value("Accept-Encoding");
-    size_t start = 0;
-    while (start < value.size()) {
-      size_t end = value.find(',', start);
-      if (end == std::string::npos) end = value.size();
-      std::string token = value.substr(start, end - start);
-      start = end + 1;
+    for (const std::string& token : HeaderListItems(req.get_header_value("Accept-Encoding"))) {
       if (token.find("br") != std::string::npos || token.find("BR") != std::string::npos) continue;
-      token.erase(0, token.find_first_not_of(" \t"));
-      if (!token.empty()) kept += (kept.empty() ? "" : ",") + token;
+      kept += (kept.empty() ? "" : ",") + token;
     }
     req.headers.erase("Accept-Encoding");
     if (!kept.empty()) req.headers.emplace("Accept-Encoding", kept);

@@ -8,6 +8,7 @@
 
 #include "connection_guard.h"
 #include "error_map.h"
+#include "header_lists.h"
 #include "path_params.h"
 #include "pdfs/topic_name.h"
 
@@ -48,12 +49,7 @@ bool QueryU64(const httplib::Request& req, httplib::Response& res, const char* n
 // True if the Accept header asks for NDJSON: a media range
 // application/x-ndjson whose q is not 0 (RFC 9110 12.5.1).
 bool AcceptsNdjson(const std::string& accept) {
-  size_t start = 0;
-  while (start < accept.size()) {
-    size_t end = accept.find(',', start);
-    if (end == std::string::npos) end = accept.size();
-    std::string range = accept.substr(start, end - start);
-    start = end + 1;
+  for (std::string range : HeaderListItems(accept)) {
     for (char& c : range) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     range.erase(
         std::remove_if(range.begin(), range.end(), [](char c) { return c == ' ' || c == '\t'; }),
