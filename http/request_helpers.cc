@@ -6,6 +6,8 @@
 #include <cctype>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "connection_guard.h"
 #include "error_map.h"
 #include "header_lists.h"
@@ -106,6 +108,11 @@ bool WaitForLocation(RouteContext& ctx, const std::string& topic, uint64_t locat
     }
     if (GuardedServer::ClientGone()) return true;
   }
+}
+
+std::string DeletedTopicBody(const std::string& topic) {
+  nlohmann::ordered_json body = {{"topic", topic}, {"deleted", true}};
+  return body.dump();
 }
 
 }  // namespace pdfs::http

@@ -51,6 +51,10 @@ bool WaitDeadline(const httplib::Request& req, httplib::Response& res, const Rou
 bool WaitForLocation(RouteContext& ctx, const std::string& topic, uint64_t location,
                      Clock::time_point deadline, httplib::Response& res);
 
+// {"topic": T, "deleted": true}: the answer to a deleted topic, for every
+// face that deletes one.
+std::string DeletedTopicBody(const std::string& topic);
+
 }  // namespace pdfs::http
 
 #endif  // PDFS_HTTP_REQUEST_HELPERS_H_

@@ -30,6 +30,8 @@ struct RouteContext {
 
 // routes_stream.cc: /stream/... (docs/PHATDATA.md, as README.md's HTTP API section pins it down).
 void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx);
+// routes_katar.cc: /topic, /publish, /subscribe (docs/KATAR.md).
+void RegisterKatarRoutes(httplib::Server& server, RouteContext& ctx);
 // routes_service.cc: /health and /metrics.
 void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx);
 
@@ -59,7 +61,7 @@ void RegisterMethodNotAllowed(httplib::Server& server, RouteContext& ctx,
 // The Allow header of the resource at `path` ("" if there is none); "*" is
 // the server as a whole.
 std::string AllowedMethods(const RouteContext& ctx, const std::string& path);
-inline constexpr char kAllMethods[] = "GET, HEAD, POST, DELETE, OPTIONS";
+inline constexpr char kAllMethods[] = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
 
 }  // namespace pdfs::http
 

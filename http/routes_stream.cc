@@ -261,8 +261,7 @@ void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx) {
     std::string name;
     if (!TopicFromPath(req, res, &name)) return;
     if (Status s = ctx.store->DeleteTopic(name); !s.ok()) return WriteError(res, s);
-    nlohmann::ordered_json body = {{"topic", name}, {"deleted", true}};
-    res.set_content(body.dump(), kJson);
+    res.set_content(DeletedTopicBody(name), kJson);
   });
   server.Get(location, [&ctx](const httplib::Request& req, httplib::Response& res) {
     GetDocuments(ctx, req, res);

@@ -279,6 +279,7 @@ class Server::Impl {
       return httplib::Server::HandlerResponse::Unhandled;
     });
     RegisterStreamRoutes(svr_, ctx_);
+    RegisterKatarRoutes(svr_, ctx_);
     RegisterServiceRoutes(svr_, ctx_);
 
     const std::string& host = ctx_.options.host;

@@ -5,115 +5,19 @@
 
 #include <atomic>
 #include <chrono>
-#include <optional>
 #include <thread>
 
-#include <httplib.h>
-
-#include <nlohmann/json.hpp>
-
-#include "error_map.h"
-#include "pdfs/http/server.h"
-#include "pdfs/store.h"
-#include "support/pdfs_process.h"
-#include "support/temp_dir.h"
+#include "support/api_fixture.h"
 
 namespace pdfs {
 namespace {
 
 using json = nlohmann::json;
-using pdfs::testing::PdfsServe;
-using pdfs::testing::TempDir;
+using pdfs::testing::kMaxBody;
+using pdfs::testing::Target;
 
-enum class Target { kInProcess, kRealProgram };
-
-constexpr size_t kMaxBody = 1 << 20;
-
-class StreamApiTest : public ::testing::TestWithParam<Target> {
+class StreamApiTest : public testing::ApiTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == Target::kInProcess) {
-      Options options;
-      options.max_document_bytes = kMaxBody;
-      auto opened = Store::Open(options, dir_.Sub("data"));
-      ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-      store_ = std::move(opened).value();
-      http::ServerOptions server_options;
-      server_options.port = 0;
-      server_options.max_body_bytes = kMaxBody;
-      server_options.threads = 16;
-      server_options.max_wait_seconds = 10;
-      server_ = std::make_unique<http::Server>(store_.get(), server_options);
-      ASSERT_TRUE(server_->Start().ok());
-      port_ = server_->port();
-    } else {
-      process_ = std::make_unique<PdfsServe>(
-          PDFS_BINARY, dir_.Sub("data"),
-          std::vector<std::string>{"--max-body", std::to_string(kMaxBody), "--max-wait", "10",
-                                   "--threads", "16"});
-      ASSERT_TRUE(process_->ok());
-      port_ = process_->port();
-    }
-    client_ = NewClient();
-  }
-
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    store_.reset();
-    process_.reset();
-  }
-
-  std::unique_ptr<httplib::Client> NewClient() {
-    auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    c->set_keep_alive(true);
-    c->set_tcp_nodelay(true);
-    c->set_url_encode(false);  // tests send paths exactly as written
-    c->set_read_timeout(60, 0);
-    return c;
-  }
-
-  httplib::Result Get(const std::string& path, const httplib::Headers& headers = {}) {
-    return client_->Get(path.c_str(), headers);
-  }
-  httplib::Result Post(const std::string& path, const std::string& body,
-                       const char* content_type = "application/json") {
-    return client_->Post(path.c_str(), body, content_type);
-  }
-  httplib::Result Delete(const std::string& path) { return client_->Delete(path.c_str()); }
-  httplib::Result Method(const std::string& method, const std::string& path) {
-    httplib::Request req;
-    req.method = method;
-    req.path = path;
-    return client_->send(req);
-  }
-
-  static json Json(const httplib::Result& r) {
-    EXPECT_TRUE(r) << "no response";
-    if (!r) return json();
-    json j = json::parse(r->body, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << "not JSON: " << r->body;
-    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json") << r->body;
-    return j;
-  }
-
-  // The response has `status` and a JSON body {"error": "...fragment...",
-  // "code": name}, where the code is one a client can turn back into the
-  // engine's Status, and one that HTTP status stands for.
-  static void ExpectError(const httplib::Result& r, int status, const std::string& fragment) {
-    ASSERT_TRUE(r) << "no response";
-    EXPECT_EQ(r->status, status) << r->body;
-    json j = Json(r);
-    ASSERT_TRUE(j.is_object() && j.contains("error") && j["error"].is_string()) << r->body;
-    EXPECT_NE(j["error"].get<std::string>().find(fragment), std::string::npos)
-        << "error was: " << j["error"];
-    ASSERT_TRUE(j.contains("code") && j["code"].is_string()) << r->body;
-    std::optional<Status::Code> code = Status::CodeFromName(j["code"].get<std::string>());
-    ASSERT_TRUE(code.has_value()) << r->body;
-    EXPECT_TRUE(http::HttpStatusFor(*code) == status || http::CodeForRefusal(status) == *code)
-        << "code " << j["code"] << " does not stand for HTTP " << status;
-  }
-
   // Appends documents and returns the location list.
   std::vector<uint64_t> AppendMany(const std::string& topic, int n, int from = 0) {
     std::string body = "[";
@@ -126,13 +30,6 @@ class StreamApiTest : public ::testing::TestWithParam<Target> {
     EXPECT_TRUE(r && r->status == 200) << (r ? r->body : "no response");
     return Json(r)["location_list"].get<std::vector<uint64_t>>();
   }
-
-  TempDir dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<http::Server> server_;
-  std::unique_ptr<PdfsServe> process_;
-  std::unique_ptr<httplib::Client> client_;
-  int port_ = 0;
 };
 
 // --- GET /stream/ --------------------------------------------------------
@@ -565,9 +462,7 @@ TEST_P(StreamApiTest, ManyConcurrentClientsGetUniqueLocations) {
 
 INSTANTIATE_TEST_SUITE_P(Targets, StreamApiTest,
                          ::testing::Values(Target::kInProcess, Target::kRealProgram),
-                         [](const ::testing::TestParamInfo<Target>& info) {
-                           return info.param == Target::kInProcess ? "InProcess" : "RealProgram";
-                         });
+                         testing::TargetName);
 
 }  // namespace
 }  // namespace pdfs
