@@ -12,6 +12,8 @@ packages=(
   vim ed rsync tar python3
   # tests/e2e/sync_test.cc counts the real program's fsync calls with strace.
   strace
+  # README.md's Katar examples trim answers (timestamps) with jq.
+  jq
 )
 missing=()
 for p in "${packages[@]}"; do
