@@ -466,6 +466,52 @@ std::vector<Row> Rows() {
   add("Issue22SpaceBeforeColon", h, "`Content-Length : 2`", {"400"},
       [] { return Send("POST /stream/t HTTP/1.1\r\nHost: x\r\nContent-Length : 2\r\n\r\n{}"); });
 
+  // --- issue 13: the Katar face (docs/KATAR.md) --------------------------------
+  add("KatarCreateNameSlash", h, "`POST /topic {\"name\":\"a/b\"}`", {"400"},
+      [] { return Post("/topic", R"({"name":"a/b"})"); });
+  add("KatarCreateNameDotDot", h, "`POST /topic/..`", {"400"},
+      [] { return Post("/topic/..", ""); });
+  add("KatarCreateNameSystem", h, "`POST /topic {\"name\":\".katar.offsets\"}`", {"400"},
+      [] { return Post("/topic", R"({"name":".katar.offsets"})"); });
+  add("KatarCreateName10MB", h, "`POST /topic` with a 10 MB name", {"400"},
+      [] { return Post("/topic", "{\"name\":\"" + std::string(10 * kMiB, 'n') + "\"}"); });
+  add("KatarConfigNegative", h, "`PATCH /topic/t {\"retention_ms\":-1}`", {"400"},
+      [] { return Send(Request("PATCH", "/topic/t", R"({"retention_ms":-1})")); });
+  add("KatarConfigWrongType", h, "`PUT /topic/t {\"retention_messages\":\"10\"}`", {"400"},
+      [] { return Send(Request("PUT", "/topic/t", R"({"retention_messages":"10"})")); });
+  add("KatarConfigAbsurd", h, "`PATCH /topic/t {\"max_message_bytes\":1e300}`", {"400"},
+      [] { return Send(Request("PATCH", "/topic/t", R"({"max_message_bytes":1e300})")); });
+  add("KatarConfigUnknown", h, "`PATCH /topic/t {\"segment_bytes\":1}`", {"400"},
+      [] { return Send(Request("PATCH", "/topic/t", R"({"segment_bytes":1})")); });
+  add("KatarPublishNotJson", h, "`POST /publish {\"topic\":\"t\",\"messages\":[1,}`", {"400"},
+      [] { return Post("/publish", R"({"topic":"t","messages":[1,})"); });
+  add("KatarPublishEmpty", h, "`POST /publish {\"topic\":\"t\",\"messages\":[]}`", {"400"},
+      [] { return Post("/publish", R"({"topic":"t","messages":[]})"); });
+  add("KatarPublishOneBadTopic", h,
+      "`POST /publish {\"topics\":[\"t\",\"a/b\"],…}` (nothing stored in t)", {"400"},
+      [] { return Post("/publish", R"({"topics":["t","a/b"],"messages":[{"x":1}]})"); });
+  add("KatarPublishNested100k", h, "`POST /publish` with a message of 100,000 levels", {"400"},
+      [] { return Post("/publish", R"({"topic":"t","message":)" + Nested(100000) + "}"); });
+  add("KatarPublishRawNotJson", h, "`POST /publish/t` body `{\"a\":`", {"400"},
+      [] { return Post("/publish/t", R"({"a":)"); });
+  add("KatarPullNegativeOffset", h, "`POST /subscribe {\"topic\":\"t\",\"offset\":-1}`", {"400"},
+      [] { return Post("/subscribe", R"({"topic":"t","offset":-1})"); });
+  add("KatarPullOffset2To64", h, "`POST /subscribe` with offset 2^64", {"400"},
+      [] { return Post("/subscribe", R"({"topic":"t","offset":18446744073709551616})"); });
+  add("KatarPullPastEnd", h, "`POST /subscribe` with offset 11 (t holds 0..9)", {"400"},
+      [] { return Post("/subscribe", R"({"topic":"t","offset":11})"); });
+  add("KatarPullUnknownGroup", h,
+      "`POST /subscribe` as a group that never committed (reads from the start)", {"200"},
+      [] { return Post("/subscribe", R"({"topic":"t","group":"never","max":1})"); });
+  add("KatarPullBadGroup", h, "`POST /subscribe` as group `a b`", {"400"},
+      [] { return Post("/subscribe", R"({"topic":"t","group":"a b"})"); });
+  add("KatarPullWaitOverMax", h, "`POST /subscribe` with wait 61 (max 60)", {"400"},
+      [] { return Post("/subscribe", R"({"topic":"t","offset":0,"wait":61})"); });
+  add("KatarCommitPastEnd", h, "`POST /subscribe/commit` of offset 999 in t", {"400"},
+      [] { return Post("/subscribe/commit", R"({"topic":"t","group":"g","offset":999})"); });
+  add("KatarCommitMissingTopic", h, "`POST /subscribe/commit` to a missing topic", {"404"},
+      [] { return Post("/subscribe/commit", R"({"topic":"nope","group":"g","offset":0})"); });
+
   // --- through the mount ------------------------------------------------------
   add("MkdirName255", m, "`mkdir` of a 255-byte name", {"EINVAL"},
       [] { return Syscall(::mkdir(Mount(std::string(255, 'n')).c_str(), 0755)); });
