@@ -324,6 +324,42 @@ row "8. batch append: documents/s (pdfs HTTP, sync on)" "$(fmt "$batch_docs")" "
 row "8. batch append: MB/s" "$(fmt "$(awk -v d="$batch_docs" -v b="$doc_bytes" 'BEGIN {print d * b / 1e6}')")" "$(fmt "$redis_mbs") (Redis)" "$(ratio "$batch_docs" "$redis_docs_s")" ""
 row "8. range read of $range_docs docs: MB/s" "$(fmt "$p_mbs")" "$(fmt "$redis_range") (Redis LRANGE)" "$(ratio "$p_mbs" "$redis_range")" ""
 
+# --- 9. Katar: publish and a consumer group against the stream face, same server -------
+log "== 9. Katar publish and group drain vs the stream face on the same server"
+reset_rounds
+for _ in $(seq "$wrk_runs"); do
+  start_pdfs
+  record p "$(wrk_once "$pdfs_port" 32 "$here/publish_one.lua")"
+  stop_pdfs
+  start_pdfs
+  record b "$(wrk_once "$pdfs_port" 32 "$here/post_one.lua")"
+  stop_pdfs
+done
+p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+row "9. publish 1 message, 32 conn: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of POST /stream"
+reset_rounds
+for _ in $(seq "$wrk_runs"); do
+  start_pdfs
+  record p "$(wrk_once "$pdfs_port" 4 "$here/publish_batch.lua")"
+  stop_pdfs
+  start_pdfs
+  record b "$(wrk_once "$pdfs_port" 4 "$here/post_batch.lua")"
+  stop_pdfs
+done
+p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+row "9. publish batches of 1000: messages/s" "$(fmt "$(awk -v r="$p_rate" 'BEGIN {print r * 1000}')")" \
+  "$(fmt "$(awk -v r="$b_rate" 'BEGIN {print r * 1000}')") (batch POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of batch append"
+drain_docs=$([ $smoke = 1 ] && echo 20000 || echo 1000000)
+start_pdfs
+load_topic drain "$drain_docs"
+reset_rounds
+for _ in $(seq "$runs"); do
+  record p "$("$tools/bench_katar_drain" "$pdfs_port" drain 1000)"
+done
+stop_pdfs
+p_rate=$(med "${p1[@]}"); b_rate=$(med "${p2[@]}")
+row "9. group drains $drain_docs messages, pulls of 1000 + commits: messages/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (range read)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.50 of range read"
+
 # --- the report ---------------------------------------------------------------------------
 {
   cat <<EOF
