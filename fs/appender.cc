@@ -4,22 +4,13 @@
 #include <cerrno>
 
 namespace pdfs::fs {
-namespace {
-
-DocumentParser::Limits MakeLimits(size_t max_document_bytes) {
-  DocumentParser::Limits limits;
-  limits.max_document_bytes = max_document_bytes;
-  return limits;
-}
-
-}  // namespace
 
 Appender::Appender(Backend* backend, std::string topic, uint64_t topic_id,
-                   size_t max_document_bytes)
+                   DocumentParser::Limits limits)
     : backend_(backend),
       topic_(std::move(topic)),
       topic_id_(topic_id),
-      limits_(MakeLimits(max_document_bytes)),
+      limits_(limits),
       parser_(DocumentParser::Shape::kObjectStream, limits_) {}
 
 FsResult<size_t> Appender::Write(std::string_view data) {

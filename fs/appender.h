@@ -27,7 +27,7 @@ class Appender {
  public:
   // `topic_id` is the incarnation of the directory the name was created in;
   // writes fail with ENOENT once it is gone rather than re-creating it.
-  Appender(Backend* backend, std::string topic, uint64_t topic_id, size_t max_document_bytes);
+  Appender(Backend* backend, std::string topic, uint64_t topic_id, DocumentParser::Limits limits);
   Appender(const Appender&) = delete;
   Appender& operator=(const Appender&) = delete;
 

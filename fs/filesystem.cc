@@ -742,7 +742,7 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
       // A name written under moments ago, opened again (`>>` twice): a new
       // stream of its own, so bytes of two opens never mix in one parser.
       handle->appender = std::make_shared<Appender>(backend_, node->id.topic, node->id.topic_id,
-                                                    options_.max_document_bytes);
+                                                    options_.document_limits);
       handle->appender->Opened();
       written_names_.Opened(node->id.ino);
       opened.direct_io = true;
@@ -776,7 +776,7 @@ FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int
   // Every new name is an appender. Its name is never listed and never
   // cached; lookup knows it only while it is just written (WrittenNames).
   auto appender =
-      std::make_shared<Appender>(backend_, meta->topic, meta->id, options_.max_document_bytes);
+      std::make_shared<Appender>(backend_, meta->topic, meta->id, options_.document_limits);
   const uint64_t ino = MakeIno(NodeKind::kAppender, next_appender_.fetch_add(1));
   std::shared_ptr<Node> node =
       nodes_.Ref(NodeIdentity{NodeKind::kAppender, ino, meta->topic, meta->id}, epoch);

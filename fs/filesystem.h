@@ -54,9 +54,9 @@ struct FilesystemOptions {
   // stay <= 1 s: that is the promise for changes made over HTTP.
   // Default: 1 s.
   double directory_timeout = 1.0;
-  // Largest document an appender accepts (larger: EFBIG). Should equal the
-  // store's limit. Default: 64 MiB.
-  size_t max_document_bytes = size_t{64} << 20;
+  // Largest document (larger: EFBIG) and deepest nesting an appender
+  // accepts: the store's (DocumentLimitsOf(Store::options())) when mounted.
+  DocumentParser::Limits document_limits;
   // Owner of every file and directory (the daemon's user by default).
   uid_t uid = ::getuid();
   gid_t gid = ::getgid();

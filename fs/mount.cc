@@ -164,7 +164,7 @@ Result<std::unique_ptr<Mount>> Mount::Start(Store* store, const MountOptions& op
   impl->options = options;
   impl->options.mountpoint = *mountpoint;
   FilesystemOptions fs_options;
-  fs_options.max_document_bytes = options.max_document_bytes;
+  fs_options.document_limits = DocumentLimitsOf(store->options());
   impl->fs = std::make_unique<Filesystem>(&impl->backend, &impl->invalidator, fs_options);
 
   Args args;

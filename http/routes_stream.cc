@@ -153,7 +153,9 @@ bool ParseBody(RouteContext& ctx, const httplib::Request& req, httplib::Response
     return false;
   }
   const size_t limit = ctx.options.max_body_bytes;
-  DocumentParser parser(DocumentParser::Shape::kObjectOrArray, {.max_document_bytes = limit});
+  // The body's limit is the server's; each document's (size and depth) is
+  // the store's, as for every face.
+  DocumentParser parser(DocumentParser::Shape::kObjectOrArray, DocumentLimitsOf(ctx.store->options()));
   size_t total = 0;
   bool too_large = false;
   Status parsed = Status::Ok();

@@ -219,7 +219,6 @@ int Parse(int argc, char** argv, int first, bool helper_form, MountRequest* req)
   req->foreground = opts.foreground != 0;
   req->mount.debug = opts.debug != 0;
   req->mount.max_threads = opts.singlethread ? 1 : opts.max_threads;
-  req->mount.max_document_bytes = req->config.store.max_document_bytes;
   return -1;
 }
 
@@ -370,7 +369,6 @@ int RunMountedInForeground(const ServiceConfig& config, const std::string& mount
   req.config = config;
   req.mountpoint = mountpoint;
   req.foreground = true;
-  req.mount.max_document_bytes = config.store.max_document_bytes;
   return Serve(req);
 }
 

@@ -1,6 +1,7 @@
 // Katar's request and answer bodies.
 #include "pdfs/katar/wire.h"
 
+#include <simdjson.h>
 #include <cmath>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
@@ -84,58 +85,175 @@ Result<CreateBody> ParseCreateBody(std::string_view body, const Options& limits)
   return out;
 }
 
+namespace {
+
+// The publish body is the hot path of a producer: it is split with
+// simdjson's On-Demand API, which hands out each message as its raw text
+// (a view into the body) instead of building a tree that would be dumped
+// again. It does not validate what it skips inside a message; Publish
+// parses every message fully before anything is stored.
+namespace od = simdjson::ondemand;
+
+Status NotJson(std::string_view what, simdjson::error_code error) {
+  return Status::InvalidArgument(std::string(what) + " is not valid JSON (" +
+                                 simdjson::error_message(error) + ")");
+}
+
+// The raw text of `value`, consuming it.
+simdjson::error_code RawText(od::value value, std::string_view* out) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return e;
+  if (type == od::json_type::object) {
+    od::object object;
+    if (auto e = value.get_object().get(object)) return e;
+    return object.raw_json().get(*out);
+  }
+  if (type == od::json_type::array) {
+    od::array array;
+    if (auto e = value.get_array().get(array)) return e;
+    return array.raw_json().get(*out);
+  }
+  *out = value.raw_json_token();
+  return simdjson::SUCCESS;
+}
+
+simdjson::error_code ReadStringValue(od::value value, std::string* out, bool* is_string) {
+  od::json_type type;
+  if (auto e = value.type().get(type)) return e;
+  *is_string = type == od::json_type::string;
+  if (!*is_string) return simdjson::SUCCESS;
+  std::string_view text;
+  if (auto e = value.get_string().get(text)) return e;
+  out->assign(text);
+  return simdjson::SUCCESS;
+}
+
+std::string TypeName(od::value value) {
+  od::json_type type;
+  if (value.type().get(type)) return "not JSON";
+  switch (type) {
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::array:
+      return "an array";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::boolean:
+      return "a boolean";
+    case od::json_type::null:
+      return "null";
+  }
+  return "not JSON";
+}
+
+}  // namespace
+
 Result<std::vector<OutgoingMessage>> ParsePublishBody(std::string_view body,
                                                       const Options& limits) {
-  json object;
-  Status s = ParseObject(body, "the publish request", limits,
-                         {"topic", "topics", "message", "messages"}, &object);
-  if (!s.ok()) return s;
-  const bool one_topic = object.contains("topic");
-  if (one_topic == object.contains("topics")) {
+  constexpr std::string_view what = "the publish request";
+  if (Status s = topics::CheckJsonDepth(body, what, limits.max_json_depth); !s.ok()) return s;
+  const simdjson::padded_string padded(body);
+  od::parser parser;
+  od::document doc;
+  if (auto e = parser.iterate(padded).get(doc)) return NotJson(what, e);
+  od::object object;
+  if (auto e = doc.get_object().get(object)) {
+    if (e != simdjson::INCORRECT_TYPE) return NotJson(what, e);
+    // On-Demand reads lazily: say whether the text was JSON at all.
+    json value;
+    if (Status s = topics::ParseJsonText(body, what, limits.max_json_depth, &value); !s.ok()) {
+      return s;
+    }
+    return Status::InvalidArgument(std::string(what) + " must be a JSON object, not " +
+                                   topics::JsonTypeName(value));
+  }
+  std::vector<std::string> topics;
+  std::vector<std::string_view> texts;
+  bool saw_topic = false, saw_topics = false, saw_message = false, saw_messages = false;
+  for (auto member : object) {
+    od::field field;
+    std::string_view key;
+    if (auto e = std::move(member).get(field)) return NotJson(what, e);
+    if (auto e = field.unescaped_key().get(key)) return NotJson(what, e);
+    od::value value = field.value();
+    bool* seen = key == "topic"      ? &saw_topic
+                 : key == "topics"   ? &saw_topics
+                 : key == "message"  ? &saw_message
+                 : key == "messages" ? &saw_messages
+                                     : nullptr;
+    if (seen == nullptr) {
+      return Status::InvalidArgument(std::string(what) + " has an unknown field \"" +
+                                     std::string(key.substr(0, 100)) + "\"");
+    }
+    if (*seen) {
+      return Status::InvalidArgument(std::string(what) + " gives \"" + std::string(key) +
+                                     "\" twice");
+    }
+    *seen = true;
+    if (key == "topic") {
+      bool is_string = false;
+      topics.emplace_back();
+      if (auto e = ReadStringValue(value, &topics.back(), &is_string)) return NotJson(what, e);
+      if (!is_string) {
+        return Status::InvalidArgument("\"topic\" must be a string, not " + TypeName(value));
+      }
+    } else if (key == "topics") {
+      od::array list;
+      if (auto e = value.get_array().get(list)) {
+        if (e != simdjson::INCORRECT_TYPE) return NotJson(what, e);
+        return Status::InvalidArgument("\"topics\" must be a non-empty array of topic names");
+      }
+      for (auto element : list) {
+        od::value name;
+        if (auto e = std::move(element).get(name)) return NotJson(what, e);
+        bool is_string = false;
+        topics.emplace_back();
+        if (auto e = ReadStringValue(name, &topics.back(), &is_string)) return NotJson(what, e);
+        if (!is_string) {
+          return Status::InvalidArgument("\"topics\" must hold only strings, not " +
+                                         TypeName(name));
+        }
+      }
+      if (topics.empty()) {
+        return Status::InvalidArgument("\"topics\" must be a non-empty array of topic names");
+      }
+    } else if (key == "message") {
+      texts.emplace_back();
+      if (auto e = RawText(value, &texts.back())) return NotJson(what, e);
+    } else {
+      od::array list;
+      if (auto e = value.get_array().get(list)) {
+        if (e != simdjson::INCORRECT_TYPE) return NotJson(what, e);
+        return Status::InvalidArgument("\"messages\" must be an array, not " + TypeName(value));
+      }
+      for (auto element : list) {
+        od::value message;
+        if (auto e = std::move(element).get(message)) return NotJson(what, e);
+        texts.emplace_back();
+        if (auto e = RawText(message, &texts.back())) return NotJson(what, e);
+      }
+      if (texts.empty()) {
+        return Status::InvalidArgument("\"messages\" is empty: nothing to publish");
+      }
+    }
+  }
+  // Past the object's end, the document has no location left (OUT_OF_BOUNDS).
+  if (const char* rest = nullptr; doc.current_location().get(rest) == simdjson::SUCCESS) {
+    return Status::InvalidArgument(std::string(what) + " has text after its JSON object");
+  }
+  if (saw_topic == saw_topics) {
     return Status::InvalidArgument("a publish request names \"topic\" or \"topics\" (one of them)");
   }
-  std::vector<std::string> topics(1);
-  if (one_topic) {
-    s = ReadString(object, "topic", true, &topics[0]);
-    if (!s.ok()) return s;
-  } else {
-    const json& list = object["topics"];
-    if (!list.is_array() || list.empty()) {
-      return Status::InvalidArgument("\"topics\" must be a non-empty array of topic names");
-    }
-    topics.clear();
-    for (const json& t : list) {
-      if (!t.is_string()) {
-        return Status::InvalidArgument("\"topics\" must hold only strings, not " +
-                                       topics::JsonTypeName(t));
-      }
-      topics.push_back(t.get<std::string>());
-    }
-  }
-  const bool one_message = object.contains("message");
-  if (one_message == object.contains("messages")) {
+  if (saw_message == saw_messages) {
     return Status::InvalidArgument(
         "a publish request has \"message\" or \"messages\" (one of them)");
   }
-  std::vector<const json*> values;
-  if (one_message) {
-    values.push_back(&object["message"]);
-  } else {
-    const json& list = object["messages"];
-    if (!list.is_array()) {
-      return Status::InvalidArgument("\"messages\" must be an array, not " +
-                                     topics::JsonTypeName(list));
-    }
-    if (list.empty()) return Status::InvalidArgument("\"messages\" is empty: nothing to publish");
-    for (const json& v : list) values.push_back(&v);
-  }
-  std::vector<std::string> texts;
-  texts.reserve(values.size());
-  for (const json* v : values) texts.push_back(v->dump());
   std::vector<OutgoingMessage> out;
   out.reserve(topics.size() * texts.size());
   for (const std::string& topic : topics) {
-    for (const std::string& text : texts) out.push_back({topic, text});
+    for (std::string_view text : texts) out.push_back({topic, std::string(text)});
   }
   return out;
 }
@@ -220,9 +338,16 @@ std::string PublishedMessageJson(const PublishedMessage& published) {
 
 std::string PublishedJson(const std::vector<PublishedMessage>& published) {
   std::string out = "{\"results\":[";
+  // A batch names few topics, each many times: quote each once.
+  const std::string* topic = nullptr;
+  std::string quoted;
   for (size_t i = 0; i < published.size(); ++i) {
+    if (topic == nullptr || *topic != published[i].topic) {
+      topic = &published[i].topic;
+      quoted = Quoted(*topic);
+    }
     if (i > 0) out += ',';
-    out += PublishedMessageJson(published[i]);
+    out += "{\"topic\":" + quoted + ",\"offset\":" + std::to_string(published[i].offset) + "}";
   }
   return out + "]}";
 }

@@ -36,12 +36,17 @@ size_t NestingDepth(std::string_view text, size_t limit) {
 
 }  // namespace
 
-Status ParseJsonText(std::string_view text, std::string_view what, size_t max_depth,
-                     nlohmann::json* out) {
+Status CheckJsonDepth(std::string_view text, std::string_view what, size_t max_depth) {
   if (NestingDepth(text, max_depth) > max_depth) {
     return Status::InvalidArgument(std::string(what) + " nests deeper than " +
                                    std::to_string(max_depth) + " levels");
   }
+  return Status::Ok();
+}
+
+Status ParseJsonText(std::string_view text, std::string_view what, size_t max_depth,
+                     nlohmann::json* out) {
+  if (Status s = CheckJsonDepth(text, what, max_depth); !s.ok()) return s;
   *out = nlohmann::json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (out->is_discarded()) return Status::InvalidArgument(std::string(what) + " is not valid JSON");
   return Status::Ok();

@@ -13,6 +13,10 @@
 
 namespace pdfs::topics {
 
+// InvalidArgument (with `what` in the sentence) if `text` nests deeper than
+// `max_depth`, found by a scan that never recurses; for parsers that do.
+Status CheckJsonDepth(std::string_view text, std::string_view what, size_t max_depth);
+
 // Parses `text` as one JSON value. InvalidArgument (with `what` in the
 // sentence) if it is not JSON or nests deeper than `max_depth`: the depth is
 // checked first, by a scan, so that hostile input never reaches a recursive

@@ -174,7 +174,7 @@ class FilesystemTest : public ::testing::Test {
         std::make_unique<Invalidator>([this](const Invalidator::Item& i) { return sink_(i); });
     invalidator_->Start();
     FilesystemOptions fo;
-    fo.max_document_bytes = 1000;
+    fo.document_limits.max_document_bytes = 1000;
     fo.written_name_grace = kGrace;
     fs_ = std::make_unique<Filesystem>(backend_.get(), invalidator_.get(), fo);
   }

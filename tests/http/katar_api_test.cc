@@ -191,6 +191,17 @@ TEST_P(KatarApiTest, BadPublishBodiesStoreNothing) {
   ExpectError(Post("/publish", R"({"topic":"t","messages":[1],"key":"k"})"), 400, "\"key\"");
   ExpectError(Post("/publish", R"({"topic":"t","messages":7})"), 400, "array");
   ExpectError(Post("/publish", R"({"topics":[],"messages":[1]})"), 400, "non-empty");
+  // What a splitter that skips inside messages must still refuse.
+  for (const std::string body :
+       {R"({"topic":"t","messages":[1]} x)", R"({"topic":"t","messages":[1]}{})",
+        R"({"topic":"t","topic":"u","messages":[1]})", R"({"topic":"t" "messages":[1]})",
+        R"({"topic":"t","messages":[tru]})", R"({"topic":"t","messages":[1,]})",
+        R"({"topic":"t","messages":[{"a":1,}]})", R"({"topic":"t","messages":[{"a" 1}]})",
+        R"({"topic":"t","messages":[[1 2]]})", "{\"topic\":\"t\",\"messages\":[\"\xFF\"]}",
+        R"({"topic":"t","messages":[1])", R"({"topic":"t","messages":["x]})"}) {
+    SCOPED_TRACE(body);
+    ExpectError(Post("/publish", body), 400, "");
+  }
   // Nesting that a recursive parser would die of.
   ExpectError(Post("/publish", R"({"topic":"t","message":)" + std::string(100000, '[') +
                                    std::string(100000, ']') + "}"),

@@ -30,9 +30,8 @@ struct MountOptions {
   // Most FUSE worker threads. A blocked follow read takes none, so this
   // bounds only concurrent ordinary requests. Default: 16.
   unsigned max_threads = 16;
-  // Largest document an appender accepts (larger: EFBIG); should equal the
-  // store's Options::max_document_bytes. Default: 64 MiB.
-  size_t max_document_bytes = size_t{64} << 20;
+  // (The largest document and the deepest nesting an append accepts are the
+  // store's own: Store::options(), so the faces can never disagree.)
 };
 
 // The absolute, symlink-free path of a mountpoint, or one sentence saying
