@@ -326,27 +326,23 @@ row "8. range read of $range_docs docs: MB/s" "$(fmt "$p_mbs")" "$(fmt "$redis_r
 
 # --- 9. Katar: publish and a consumer group against the stream face, same server -------
 log "== 9. Katar publish and group drain vs the stream face on the same server"
-reset_rounds
-for _ in $(seq "$wrk_runs"); do
-  start_pdfs
-  record p "$(wrk_once "$pdfs_port" 32 "$here/publish_one.lua")"
-  stop_pdfs
-  start_pdfs
-  record b "$(wrk_once "$pdfs_port" 32 "$here/post_one.lua")"
-  stop_pdfs
-done
-p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+# katar_vs_stream CONNS SCRIPT: the script's requests as Katar publishes (p)
+# and as /stream appends (b), each on a fresh server.
+katar_vs_stream() {
+  reset_rounds
+  for _ in $(seq "$wrk_runs"); do
+    start_pdfs
+    record p "$(BENCH_FACE=katar wrk_once "$pdfs_port" "$1" "$here/$2")"
+    stop_pdfs
+    start_pdfs
+    record b "$(wrk_once "$pdfs_port" "$1" "$here/$2")"
+    stop_pdfs
+  done
+  p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+}
+katar_vs_stream 32 post_one.lua
 row "9. publish 1 message, 32 conn: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of POST /stream"
-reset_rounds
-for _ in $(seq "$wrk_runs"); do
-  start_pdfs
-  record p "$(wrk_once "$pdfs_port" 4 "$here/publish_batch.lua")"
-  stop_pdfs
-  start_pdfs
-  record b "$(wrk_once "$pdfs_port" 4 "$here/post_batch.lua")"
-  stop_pdfs
-done
-p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+katar_vs_stream 4 post_batch.lua
 row "9. publish batches of 1000: messages/s" "$(fmt "$(awk -v r="$p_rate" 'BEGIN {print r * 1000}')")" \
   "$(fmt "$(awk -v r="$b_rate" 'BEGIN {print r * 1000}')") (batch POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of batch append"
 drain_docs=$([ $smoke = 1 ] && echo 20000 || echo 1000000)
