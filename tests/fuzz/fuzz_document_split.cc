@@ -177,10 +177,10 @@ class MemoryBackend : public fs::Backend {
   void RemoveListener(ChangeListener*) override {}
 };
 
-void CheckAppender(const std::vector<std::string_view>& pieces, size_t limit,
-                   const Outcome& whole) {
+void CheckAppender(const std::vector<std::string_view>& pieces,
+                   const pdfs::DocumentParser::Limits& limits, const Outcome& whole) {
   MemoryBackend backend;
-  fs::Appender appender(&backend, "t", 1, limit);
+  fs::Appender appender(&backend, "t", 1, limits);
   appender.Opened();
   bool failed = false;
   for (std::string_view piece : pieces) {
@@ -246,9 +246,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                  whole.status.message() == cut.status.message(),
              "cutting the input changed the outcome:\nwhole: " + Describe(whole) +
                  "\ncut:   " + Describe(cut));
-  // The appender uses the default depth limit; compare with that.
-  if (shape == Shape::kObjectStream && config.default_depth) {
-    CheckAppender(pieces, limits.max_document_bytes, whole);
+  // The appender takes the same limits as the parser it wraps.
+  if (shape == Shape::kObjectStream) {
+    CheckAppender(pieces, limits, whole);
   }
   return 0;
 }
