@@ -1,6 +1,7 @@
-// The client tools: `pdfs topics|stat|get|write|truncate|delete|follow`.
-// This file parses their command lines, opens the StreamClient and runs the
-// simple commands; write and follow have files of their own.
+// The client tools: `pdfs topics|stat|get|write|truncate|delete|follow`
+// (the stream API) and `pdfs publish|subscribe` (Katar). This file parses
+// their command lines, opens the StreamClient and runs the simple commands;
+// write, follow, publish and subscribe have files of their own.
 //
 // Exit status: 0 success, 1 the server or the network failed (the message is
 // the server's own sentence when it sent one), 2 the command line is wrong.
@@ -47,6 +48,18 @@ const char kClientHelp[] =
     "  pdfs follow TOPIC [--from N | --from-end] [--wait SECONDS] [--url URL]\n"
     "      Print documents as they are appended, from the current end or location N,\n"
     "      until SIGINT/SIGTERM, long-polling SECONDS (default 30) at a time.\n"
+    "  pdfs publish TOPIC [--batch N] [--url URL] < MESSAGES\n"
+    "      Publish each line of stdin (any JSON value) as a Katar message, in atomic\n"
+    "      batches of at most N (default 1000) messages and 1 MiB; print each offset\n"
+    "      on a line of its own. At a line that is not JSON, the messages before it\n"
+    "      are published and nothing from it on.\n"
+    "  pdfs subscribe TOPIC (--group G [--from N] | --from N) [--max N] [--wait SECONDS]\n"
+    "                 [--count N] [--envelope] [--url URL]\n"
+    "      Print messages as JSON Lines as they are published, long-polling SECONDS\n"
+    "      (default 30) at a time, until SIGINT/SIGTERM or N messages (--count). With\n"
+    "      --group, start at the group's committed offset (or --from) and commit after\n"
+    "      printing: at least once, a restart gets the messages after the last commit.\n"
+    "      --envelope prints {\"offset\",\"timestamp\",\"value\"} instead of the value.\n"
     "  The server is --url URL, else $PDFS_URL, else http://127.0.0.1:9080.\n";
 
 static_assert(std::string_view(kDefaultUrl) == "http://127.0.0.1:9080",
@@ -59,6 +72,10 @@ constexpr size_t kDefaultBatchDocs = 1000;
 // client_write.cc applies in any case.
 constexpr uint64_t kMaxBatchDocs = 100000;
 constexpr uint64_t kDefaultWaitSeconds = 30;
+// The server's limits (docs/KATAR.md): at most this many messages per pull,
+// and a long-poll of at most a minute.
+constexpr uint64_t kMaxPullMessages = 10000;
+constexpr uint64_t kMaxPullWaitSeconds = 60;
 
 // One invocation of a client command, parsed.
 struct Invocation {
@@ -196,15 +213,57 @@ int Get(Invocation& in) {
   return Finish(in, Status::Ok());
 }
 
-int Write(Invocation& in) {
+// --batch N, checked; 0 after a usage error (printed).
+size_t BatchOption(Invocation& in) {
   uint64_t batch = 0;
   if (!in.args.GetU64("batch", kDefaultBatchDocs, &batch)) {
-    return UsageError(in.cmd, in.args.error());
+    UsageError(in.cmd, in.args.error());
+    return 0;
   }
   if (batch < 1 || batch > kMaxBatchDocs) {
-    return UsageError(in.cmd, "--batch must be from 1 to " + std::to_string(kMaxBatchDocs));
+    UsageError(in.cmd, "--batch must be from 1 to " + std::to_string(kMaxBatchDocs));
+    return 0;
   }
-  return RunWriteCommand(*in.client, in.operands[0], batch);
+  return static_cast<size_t>(batch);
+}
+
+int Write(Invocation& in) {
+  const size_t batch = BatchOption(in);
+  return batch == 0 ? 2 : RunWriteCommand(*in.client, in.operands[0], batch);
+}
+
+int Publish(Invocation& in) {
+  const size_t batch = BatchOption(in);
+  return batch == 0 ? 2 : RunPublishCommand(*in.client, in.operands[0], batch);
+}
+
+int Subscribe(Invocation& in) {
+  SubscribeOptions options;
+  options.group = in.args.Get("group");
+  uint64_t from = 0, count = 0;
+  if (!in.args.GetU64("from", 0, &from) || !in.args.GetU64("max", options.max, &options.max) ||
+      !in.args.GetU64("wait", kDefaultWaitSeconds, &options.wait_seconds) ||
+      !in.args.GetU64("count", 0, &count)) {
+    return UsageError(in.cmd, in.args.error());
+  }
+  if (in.args.Has("group") && options.group.empty()) {
+    return UsageError(in.cmd, "the group name is empty");
+  }
+  if (options.group.empty() && !in.args.Has("from")) {
+    return UsageError(in.cmd, "say where to start: --group G, --from N, or both");
+  }
+  if (options.max < 1 || options.max > kMaxPullMessages) {
+    return UsageError(in.cmd, "--max must be from 1 to " + std::to_string(kMaxPullMessages));
+  }
+  if (options.wait_seconds < 1 || options.wait_seconds > kMaxPullWaitSeconds) {
+    return UsageError(
+        in.cmd, "--wait must be from 1 to " + std::to_string(kMaxPullWaitSeconds) + " seconds");
+  }
+  if (in.args.Has("count") && count < 1) return UsageError(in.cmd, "--count must be at least 1");
+  if (in.args.Has("from")) options.from = from;
+  if (in.args.Has("count")) options.count = count;
+  options.envelope = in.args.Has("envelope");
+  return RunSubscribeCommand(*in.client, in.operands[0], options);
 }
 
 int Truncate(Invocation& in) {
@@ -254,6 +313,8 @@ const std::vector<ClientCommand>& Commands() {
       {"truncate", {}, {"json"}, {"TOPIC", "LOCATION"}, Truncate},
       {"delete", {}, {"json"}, {"TOPIC"}, Delete},
       {"follow", {"from", "wait"}, {"from-end"}, {"TOPIC"}, Follow},
+      {"publish", {"batch"}, {}, {"TOPIC"}, Publish},
+      {"subscribe", {"group", "from", "max", "wait", "count"}, {"envelope"}, {"TOPIC"}, Subscribe},
   };
   return commands;
 }

@@ -11,23 +11,17 @@
 // again from there, so re-appended documents are printed, as `cat
 // TOPIC/.follow` prints them (issue 20).
 //
-// Connection failures and 5xx answers are retried after 1, 2, 4 ... 30 s with
-// a message on stderr; anything else the server refuses (the topic deleted,
-// a wait longer than it allows) ends the command with exit status 1.
-// SIGINT/SIGTERM end it with 0, having printed only whole documents.
-#include <pthread.h>
-#include <signal.h>
-
+// Failures are handled as client_loop.h says (retried if the network or the
+// server is down, else the end); SIGINT/SIGTERM end it with 0, having printed
+// only whole documents.
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
+#include "client_loop.h"
 #include "client_tools.h"
 #include "signals.h"
 
@@ -37,69 +31,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::seconds;
 
-constexpr seconds kFirstRetry{1};
-constexpr seconds kLongestRetry{30};
 // A server that ignores ?wait answers an empty poll at once; never ask more
 // often than this then.
 constexpr seconds kShortestEmptyPoll{1};
-
-// SIGINT/SIGTERM, taken by a thread of its own with sigwait(), turned into a
-// flag, a wake-up for sleepers, and StreamClient::Stop() for the request in
-// flight. REQUIRES: BlockShutdownSignals() was called before construction.
-class StopSignal {
- public:
-  explicit StopSignal(StreamClient& client) : client_(client), thread_([this] { WaitAndStop(); }) {}
-  StopSignal(const StopSignal&) = delete;
-  StopSignal& operator=(const StopSignal&) = delete;
-
-  ~StopSignal() {
-    bool stopping;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      finished_ = true;
-      stopping = stopping_;
-    }
-    cv_.notify_all();
-    // Still in sigwait(): a signal aimed at that thread alone releases it.
-    if (!stopping) pthread_kill(thread_.native_handle(), SIGTERM);
-    thread_.join();
-  }
-
-  bool stopping() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stopping_;
-  }
-
-  // Sleeps for `d` unless a stop comes first; false if stopping.
-  bool Sleep(Clock::duration d) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, d, [this] { return stopping_; });
-    return !stopping_;
-  }
-
- private:
-  void WaitAndStop() {
-    WaitForShutdownSignal();
-    std::unique_lock<std::mutex> lock(mu_);
-    stopping_ = true;
-    cv_.notify_all();
-    // A request may be just starting, after Stop() found nothing to end:
-    // keep stopping until the main thread is done.
-    while (!finished_) {
-      lock.unlock();
-      client_.Stop();
-      lock.lock();
-      cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return finished_; });
-    }
-  }
-
-  StreamClient& client_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  bool finished_ = false;  // guarded by mu_
-  std::thread thread_;     // last: starts once the members above exist
-};
 
 // 64-bit FNV-1a of a document's bytes: what the follower remembers of each
 // document it printed, to tell later whether that location still holds it.
@@ -295,33 +229,10 @@ int RunFollowCommand(StreamClient& client, const std::string& topic, std::option
     return 1;
   }
 
-  Clock::duration retry = kFirstRetry;
-  bool failing = false;
-  while (!stop.stopping()) {
+  return PollUntilStopped("follow", client, stop, [&] {
     Status s = follower.Poll();
-    if (stop.stopping()) break;
-    if (!follower.out().ok()) {
-      ReportError("follow", follower.out().message());
-      return 1;
-    }
-    if (s.ok()) {
-      if (failing) ReportError("follow", "reconnected to " + client.url());
-      failing = false;
-      retry = kFirstRetry;
-      continue;
-    }
-    if (!s.IsUnavailable() && !s.IsIOError()) {
-      ReportError("follow", s.message());
-      return 1;
-    }
-    ReportError("follow", s.message() + "; retrying in " +
-                              std::to_string(std::chrono::duration_cast<seconds>(retry).count()) +
-                              " s");
-    failing = true;
-    if (!stop.Sleep(retry)) break;
-    retry = std::min<Clock::duration>(retry * 2, kLongestRetry);
-  }
-  return 0;
+    return PollResult{s, follower.out()};
+  });
 }
 
 }  // namespace pdfs::mountd

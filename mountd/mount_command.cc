@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdio>
@@ -42,35 +43,34 @@ namespace pdfs::mountd {
 const char kMountHelp[] =
     "  pdfs mount MOUNTPOINT [--data DIR] [--listen ADDR:PORT] [-f] [-d] [-o OPTS]\n"
     "             [--no-sync] [--max-body BYTES] [--threads N] [--max-wait SECONDS]\n"
-    "             [--min-free-space BYTES]\n"
+    "             [--min-free-space BYTES] [--retention-period SECONDS]\n"
     "      Mount the streams at MOUNTPOINT: topics are directories, documents are\n"
     "      files 000000.json ..., writing a new name appends. Serves HTTP from the same\n"
     "      process if --listen (or -o listen=ADDR:PORT) is given. Goes to the\n"
     "      background once mounted; -f stays in the foreground, -d logs every request.\n"
     "      -o takes libfuse mount options (allow_other, ro, ...) and listen=, no_sync,\n"
-    "      max_body=, threads=, max_wait=, min_free_space= (as the -- options);\n"
+    "      max_body=, threads=, max_wait=, min_free_space=, retention_period= (as the\n"
+    "      -- options);\n"
     "      _netdev, auto, noauto, user, users, nofail are accepted and ignored.\n"
     "      Unmount with: fusermount3 -u MOUNTPOINT (or SIGINT/SIGTERM in the foreground).\n";
 
 namespace {
 
-// Our keys inside -o, turned into the same settings as the --long options.
+// Our keys inside -o, turned into the same settings as the --long options:
+// key=VALUE becomes --key=VALUE with '_' read as '-'.
 enum OptKey {
-  kKeyListen,
+  kKeyValue,
   kKeyNoSync,
-  kKeyMaxBody,
-  kKeyThreads,
-  kKeyMaxWait,
-  kKeyMinFreeSpace,
 };
 
 const fuse_opt kOptSpec[] = {
-    FUSE_OPT_KEY("listen=", kKeyListen),
+    FUSE_OPT_KEY("listen=", kKeyValue),
+    FUSE_OPT_KEY("max_body=", kKeyValue),
+    FUSE_OPT_KEY("threads=", kKeyValue),
+    FUSE_OPT_KEY("max_wait=", kKeyValue),
+    FUSE_OPT_KEY("min_free_space=", kKeyValue),
+    FUSE_OPT_KEY("retention_period=", kKeyValue),
     FUSE_OPT_KEY("no_sync", kKeyNoSync),
-    FUSE_OPT_KEY("max_body=", kKeyMaxBody),
-    FUSE_OPT_KEY("threads=", kKeyThreads),
-    FUSE_OPT_KEY("max_wait=", kKeyMaxWait),
-    FUSE_OPT_KEY("min_free_space=", kKeyMinFreeSpace),
     // fstab-only: meaningful to mount(8), not to the filesystem.
     FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
     FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
@@ -87,25 +87,16 @@ const fuse_opt kOptSpec[] = {
 int OptProc(void* data, const char* arg, int key, fuse_args* outargs) {
   (void)outargs;
   auto* longs = static_cast<std::vector<std::string>*>(data);
-  const char* value = std::strchr(arg, '=');
   switch (key) {
-    case kKeyListen:
-      longs->push_back(std::string("--listen=") + (value + 1));
+    case kKeyValue: {
+      std::string option = std::string("--") + arg;
+      const size_t eq = option.find('=');
+      std::replace(option.begin(), option.begin() + static_cast<std::ptrdiff_t>(eq), '_', '-');
+      longs->push_back(option);
       return 0;
+    }
     case kKeyNoSync:
       longs->push_back("--no-sync");
-      return 0;
-    case kKeyMaxBody:
-      longs->push_back(std::string("--max-body=") + (value + 1));
-      return 0;
-    case kKeyThreads:
-      longs->push_back(std::string("--threads=") + (value + 1));
-      return 0;
-    case kKeyMaxWait:
-      longs->push_back(std::string("--max-wait=") + (value + 1));
-      return 0;
-    case kKeyMinFreeSpace:
-      longs->push_back(std::string("--min-free-space=") + (value + 1));
       return 0;
     default:
       return 1;  // keep: a mount option for libfuse
@@ -319,6 +310,7 @@ int Serve(MountRequest& req) {
     return 1;
   }
   std::unique_ptr<fs::Mount> mount = std::move(started).value();
+  std::unique_ptr<topics::RetentionEnforcer> retention = StartRetention(store.get(), req.config);
   std::printf("pdfs: mounted at %s (data in %s)\n", mount->mountpoint().c_str(),
               req.config.data_dir.c_str());
   std::fflush(stdout);
@@ -344,6 +336,7 @@ int Serve(MountRequest& req) {
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
 
+  retention->Stop();
   store->Shutdown();  // ends HTTP long-polls at once
   if (server != nullptr) server->Stop();
   server.reset();

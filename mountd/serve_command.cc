@@ -10,9 +10,11 @@ namespace pdfs::mountd {
 const char kServeHelp[] =
     "  pdfs serve [--data DIR] [--listen ADDR:PORT] [--mount MOUNTPOINT] [--no-sync]\n"
     "             [--max-body BYTES] [--threads N] [--max-wait SECONDS]\n"
-    "             [--min-free-space BYTES]\n"
+    "             [--min-free-space BYTES] [--retention-period SECONDS]\n"
     "      Serve the stream API over HTTP (default 127.0.0.1:9080) in the foreground\n"
-    "      until SIGINT/SIGTERM; with --mount, also mount the streams at MOUNTPOINT.\n";
+    "      until SIGINT/SIGTERM; with --mount, also mount the streams at MOUNTPOINT.\n"
+    "      Topics' retention settings are applied every --retention-period seconds\n"
+    "      (default 10).\n";
 
 int RunServe(int argc, char** argv) {
   std::set<std::string> values = ServiceValueOptions();
@@ -36,9 +38,11 @@ int RunServe(int argc, char** argv) {
   if (store == nullptr) return 1;
   std::unique_ptr<http::Server> server;
   if (!StartHttpOrReport(store.get(), config, &server)) return 1;
+  std::unique_ptr<topics::RetentionEnforcer> retention = StartRetention(store.get(), config);
 
   int sig = WaitForShutdownSignal();
   std::fprintf(stderr, "pdfs: signal %d, shutting down\n", sig);
+  retention->Stop();
   store->Shutdown();  // ends long-polls at once
   server->Stop();
   server.reset();

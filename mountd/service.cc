@@ -6,9 +6,16 @@
 #include "defaults.h"
 
 namespace pdfs::mountd {
+namespace {
+
+// A pass less often than weekly would let retention_ms of a day keep a week.
+constexpr uint64_t kMaxRetentionPeriodSeconds = 7 * 24 * 3600;
+
+}  // namespace
 
 std::set<std::string> ServiceValueOptions() {
-  return {"data", "listen", "max-body", "threads", "max-wait", "min-free-space"};
+  return {"data",     "listen",         "max-body",        "threads",
+          "max-wait", "min-free-space", "retention-period"};
 }
 std::set<std::string> ServiceFlags() { return {"no-sync"}; }
 
@@ -24,8 +31,9 @@ bool ReadServiceConfig(Args& args, bool listen_by_default, ServiceConfig* config
       return false;
     }
   }
-  uint64_t max_body = 0, threads = 0, max_wait = 0, min_free = 0;
+  uint64_t max_body = 0, threads = 0, max_wait = 0, min_free = 0, retention = 0;
   if (!args.GetU64("min-free-space", config->store.min_free_disk_bytes, &min_free) ||
+      !args.GetU64("retention-period", config->retention_period.count(), &retention) ||
       !args.GetU64("max-body", config->http.max_body_bytes, &max_body) ||
       !args.GetU64("threads", config->http.threads, &threads) ||
       !args.GetU64("max-wait", config->http.max_wait_seconds, &max_wait)) {
@@ -36,6 +44,12 @@ bool ReadServiceConfig(Args& args, bool listen_by_default, ServiceConfig* config
     std::fprintf(stderr, "pdfs: --threads must be between 1 and 4096\n");
     return false;
   }
+  if (retention < 1 || retention > kMaxRetentionPeriodSeconds) {
+    std::fprintf(stderr, "pdfs: --retention-period must be from 1 to %llu seconds (a week)\n",
+                 static_cast<unsigned long long>(kMaxRetentionPeriodSeconds));
+    return false;
+  }
+  config->retention_period = std::chrono::seconds(retention);
   config->store.min_free_disk_bytes = min_free;
   config->http.max_body_bytes = max_body;
   config->store.max_document_bytes = max_body;
@@ -68,6 +82,13 @@ bool StartHttpOrReport(Store* store, const ServiceConfig& config,
   std::fflush(stdout);
   *server = std::move(s);
   return true;
+}
+
+std::unique_ptr<topics::RetentionEnforcer> StartRetention(Store* store,
+                                                          const ServiceConfig& config) {
+  topics::RetentionEnforcer::Config retention;
+  retention.period = config.retention_period;
+  return std::make_unique<topics::RetentionEnforcer>(store, std::move(retention));
 }
 
 }  // namespace pdfs::mountd

@@ -3,6 +3,7 @@
 #ifndef PDFS_MOUNTD_SERVICE_H_
 #define PDFS_MOUNTD_SERVICE_H_
 
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
@@ -10,6 +11,7 @@
 #include "args.h"
 #include "pdfs/http/server.h"
 #include "pdfs/store.h"
+#include "pdfs/topics/retention.h"
 
 namespace pdfs::mountd {
 
@@ -18,10 +20,13 @@ struct ServiceConfig {
   Options store;
   bool serve_http = false;  // --listen given (always true for `serve`)
   http::ServerOptions http;
+  // How often every topic's retention settings are applied (the background
+  // pass of engine/topics/retention.h).
+  std::chrono::seconds retention_period{10};
 };
 
 // Option names ServiceConfig reads (for Args): data, listen, max-body,
-// threads, max-wait, min-free-space; flag no-sync.
+// threads, max-wait, min-free-space, retention-period; flag no-sync.
 std::set<std::string> ServiceValueOptions();
 std::set<std::string> ServiceFlags();
 
@@ -35,6 +40,10 @@ std::unique_ptr<Store> OpenStoreOrReport(const ServiceConfig& config);
 // Prints "pdfs: serving http://HOST:PORT" on stdout once it listens.
 bool StartHttpOrReport(Store* store, const ServiceConfig& config,
                        std::unique_ptr<http::Server>* server);
+// Starts the retention pass over every topic. Stop it before the store
+// shuts down, so that no pass is cut short by Shutdown().
+std::unique_ptr<topics::RetentionEnforcer> StartRetention(Store* store,
+                                                          const ServiceConfig& config);
 
 }  // namespace pdfs::mountd
 

@@ -29,6 +29,13 @@ constexpr time_t kIoTimeoutSeconds = 60;
 // A long-poll answers after up to `wait` seconds of silence; allow this much
 // more before calling the server unresponsive.
 constexpr time_t kWaitSlackSeconds = 30;
+// The socket read timeout for a request that may long-poll `wait` seconds.
+time_t ReadTimeoutFor(uint64_t wait_seconds) {
+  return wait_seconds > 0
+             ? static_cast<time_t>(std::min<uint64_t>(wait_seconds, 3600)) + kWaitSlackSeconds
+             : kIoTimeoutSeconds;
+}
+
 // An error body is one sentence; keep no more than this of a strange one.
 constexpr size_t kMaxErrorBody = 64 * 1024;
 
@@ -456,10 +463,7 @@ Status StreamClient::GetRange(const std::string& topic, const RangeQuery& query,
     sep = '&';
   }
   if (query.wait_seconds > 0) path += sep + ("wait=" + std::to_string(query.wait_seconds));
-  http_->set_read_timeout(query.wait_seconds > 0
-                              ? static_cast<time_t>(query.wait_seconds) + kWaitSlackSeconds
-                              : kIoTimeoutSeconds,
-                          0);
+  http_->set_read_timeout(ReadTimeoutFor(query.wait_seconds), 0);
 
   RangeLines lines(query.limit, sink, received);
   int status = 0;
@@ -489,5 +493,87 @@ Status StreamClient::GetRange(const std::string& topic, const RangeQuery& query,
 }
 
 void StreamClient::Stop() { http_->stop(); }
+
+Result<nlohmann::json> StreamClient::PostJson(const std::string& path, const std::string& body) {
+  Result<std::string> answer =
+      BodyOf(http_->Post(endpoint_.prefix + path, body, "application/json"), url_, endpoint_);
+  if (!answer.ok()) return answer.status();
+  nlohmann::json j = nlohmann::json::parse(*answer, nullptr, false);
+  if (!j.is_object()) return BadAnswer(url_, "expected a JSON object");
+  return j;
+}
+
+Result<std::vector<uint64_t>> StreamClient::Publish(const std::string& topic,
+                                                    const std::string& array, size_t count) {
+  // The array is spliced in as it is: re-encoding it would cost more than
+  // the request.
+  const std::string body =
+      "{\"topic\":" + nlohmann::json(topic).dump() + ",\"messages\":" + array + "}";
+  Result<nlohmann::json> j = PostJson("/publish", body);
+  if (!j.ok()) return j.status();
+  auto results = j->find("results");
+  if (results == j->end() || !results->is_array() || results->size() != count) {
+    return BadAnswer(url_,
+                     "expected {\"results\":[...]} with " + std::to_string(count) + " offsets");
+  }
+  std::vector<uint64_t> offsets;
+  offsets.reserve(count);
+  for (const nlohmann::json& r : *results) {
+    auto offset = r.is_object() ? r.find("offset") : r.end();
+    if (offset == r.end() || !offset->is_number_unsigned()) {
+      return BadAnswer(url_, "a result has no whole-number offset");
+    }
+    offsets.push_back(offset->get<uint64_t>());
+  }
+  return offsets;
+}
+
+Result<StreamClient::Pulled> StreamClient::Pull(const std::string& topic,
+                                                const PullRequest& request) {
+  nlohmann::json body = {{"topic", topic}, {"max", request.max}, {"wait", request.wait_seconds}};
+  if (!request.group.empty()) body["group"] = request.group;
+  if (request.offset) body["offset"] = *request.offset;
+  if (request.commit) body["commit"] = *request.commit;
+  http_->set_read_timeout(ReadTimeoutFor(request.wait_seconds), 0);
+  Result<nlohmann::json> j = PostJson("/subscribe", body.dump());
+  http_->set_read_timeout(kIoTimeoutSeconds, 0);
+  if (!j.ok()) return j.status();
+  auto messages = j->find("messages"), next = j->find("next_offset");
+  if (messages == j->end() || !messages->is_array() || next == j->end() ||
+      !next->is_number_unsigned()) {
+    return BadAnswer(url_, "expected {\"messages\":[...],\"next_offset\":N}");
+  }
+  Pulled pulled;
+  pulled.next_offset = next->get<uint64_t>();
+  if (auto reset = j->find("reset"); reset != j->end() && reset->is_boolean()) {
+    pulled.reset = reset->get<bool>();
+  }
+  if (auto from = j->find("reset_from"); from != j->end() && from->is_number_unsigned()) {
+    pulled.reset_from = from->get<uint64_t>();
+  }
+  for (const nlohmann::json& m : *messages) {
+    auto offset = m.is_object() ? m.find("offset") : m.end();
+    if (offset == m.end() || !offset->is_number_unsigned()) {
+      return BadAnswer(url_, "a message has no whole-number offset");
+    }
+    PulledMessage out;
+    out.offset = offset->get<uint64_t>();
+    if (auto value = m.find("value"); value != m.end()) {
+      out.value = value->dump();
+    } else if (auto text = m.find("text"); text != m.end() && text->is_string()) {
+      out.value = text->dump();
+    } else {
+      return BadAnswer(url_, "a message has neither \"value\" nor \"text\"");
+    }
+    out.envelope = m.dump();
+    pulled.messages.push_back(std::move(out));
+  }
+  return pulled;
+}
+
+Status StreamClient::Commit(const std::string& topic, const std::string& group, uint64_t offset) {
+  const nlohmann::json body = {{"topic", topic}, {"group", group}, {"offset", offset}};
+  return PostJson("/subscribe/commit", body.dump()).status();
+}
 
 }  // namespace pdfs::http

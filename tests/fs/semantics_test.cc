@@ -10,6 +10,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -550,6 +553,31 @@ TEST(DiskFullTest, AppendsFailWithEnospcAndNothingIsStoredWhileReadsAndCutsWork)
   EXPECT_EQ(ReadAll(mnt + "/t/000001.json"), "{\"n\":1}");
   EXPECT_EQ(::unlink((mnt + "/t/000001.json").c_str()), 0) << "a full disk can still be tidied";
   EXPECT_EQ(ListDir(mnt + "/t").size(), 1u);
+}
+
+// -o retention_period=: the mounted service runs the retention pass too, and
+// what it removes leaves the directory from the front, the rest keeping
+// their names.
+TEST(MountOptionsTest, RetentionPeriodOptionTrimsTopicsFromTheFront) {
+  PDFS_REQUIRE_FUSE();
+  TempDir dir;
+  const std::string data = dir.Sub("data"), mnt = dir.Sub("mnt");
+  ASSERT_EQ(::mkdir(mnt.c_str(), 0755), 0);
+  MountedPdfs pdfs(data, mnt, {"-o", "retention_period=1"});
+  ASSERT_TRUE(pdfs.ok());
+  httplib::Result created = pdfs.Http()->Post(
+      "/topic", R"({"name":"r","config":{"retention_messages":2}})", "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  ASSERT_EQ(
+      AppendFile(mnt + "/r/x", {"{\"n\":0}{\"n\":1}{\"n\":2}{\"n\":3}{\"n\":4}"}).close.result, 0);
+  const std::vector<std::string> kept = {"000003.json", "000004.json"};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (ListDir(mnt + "/r") != kept && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(ListDir(mnt + "/r"), kept);
+  EXPECT_EQ(ReadAll(mnt + "/r/000003.json"), "{\"n\":3}");
 }
 
 }  // namespace

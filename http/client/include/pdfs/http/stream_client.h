@@ -1,6 +1,7 @@
-// StreamClient: the stream API of docs/PHATDATA.md spoken over HTTP, for
-// the client tools. It uses only the documented endpoints, so it works against
-// any server that implements the stream spec, not just `pdfs serve`.
+// StreamClient: the stream API of docs/PHATDATA.md, and Katar's publish and
+// subscribe (docs/KATAR.md), spoken over HTTP for the client tools. It uses
+// only the documented endpoints, so the stream commands work against any
+// server that implements the stream spec, not just `pdfs serve`.
 #ifndef PDFS_HTTP_STREAM_CLIENT_H_
 #define PDFS_HTTP_STREAM_CLIENT_H_
 
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "pdfs/status.h"
 #include "pdfs/store.h"
@@ -91,6 +94,37 @@ class StreamClient {
   Status GetRange(const std::string& topic, const RangeQuery& query, const LineSink& sink,
                   uint64_t* received);
 
+  // Katar. POST /publish {"topic":TOPIC,"messages":ARRAY}, `array` holding
+  // `count` JSON values, one atomic batch; the offsets assigned, in order.
+  Result<std::vector<uint64_t>> Publish(const std::string& topic, const std::string& array,
+                                        size_t count);
+
+  struct PullRequest {
+    std::string group;               // read from (and commit for) this group
+    std::optional<uint64_t> offset;  // or from here (wins over the group's offset)
+    std::optional<uint64_t> commit;  // the group's offset to commit before pulling
+    uint64_t max = 1000;
+    uint64_t wait_seconds = 0;
+  };
+  struct PulledMessage {
+    uint64_t offset = 0;
+    std::string value;     // the message as compact JSON; for an item that is
+                           // not JSON, its text as a JSON string
+    std::string envelope;  // the whole {"offset","timestamp",...} object, compact
+  };
+  struct Pulled {
+    std::vector<PulledMessage> messages;
+    uint64_t next_offset = 0;
+    // The offset asked for is gone (retention, or the topic made again): the
+    // pull started at the topic's first message, `reset_from` is what was asked.
+    bool reset = false;
+    uint64_t reset_from = 0;
+  };
+  // POST /subscribe.
+  Result<Pulled> Pull(const std::string& topic, const PullRequest& request);
+  // POST /subscribe/commit: `offset` is the next one the group will read.
+  Status Commit(const std::string& topic, const std::string& group, uint64_t offset);
+
   // Makes a request in flight on another thread fail at once (with
   // Unavailable or IOError). Safe to call from any thread, any number of
   // times; a request started afterwards is not affected.
@@ -100,6 +134,8 @@ class StreamClient {
   StreamClient(std::string url, ServerEndpoint endpoint);
   // The path of TOPIC, with every byte but A-Za-z0-9_.- percent-encoded.
   std::string TopicPath(const std::string& topic) const;
+  // POST of a JSON body to PATH (after the prefix): the answer, parsed.
+  Result<nlohmann::json> PostJson(const std::string& path, const std::string& body);
 
   const std::string url_;
   const ServerEndpoint endpoint_;
