@@ -117,7 +117,9 @@ class WaitCountingPool : public httplib::TaskQueue {
 namespace {
 
 constexpr Cut kHeadTooLarge{431, "the request line and headers are larger than 65536 bytes"};
-constexpr Cut kRequestLineTooLong{414, "the request URI is too long"};
+constexpr Cut kRequestLineTooLong{
+    414, "the request line is longer than 2048 bytes; no path pdfs serves is that long"};
+static_assert(kMaxRequestLineBytes == 2048, "kRequestLineTooLong names the limit");
 constexpr Cut kHeaderLineTooLong{
     431, "a header line is longer than 8192 bytes; the request was not read"};
 constexpr Cut kMalformedHeader{
@@ -260,7 +262,8 @@ class ConnectionStream final : public httplib::Stream {
       }
       head_bytes_ += n;
       // httplib refuses a header line over kMaxHeaderLineBytes as a bare
-      // 400; the request line (its first) it refuses as 414.
+      // 400; the request line (its first) is refused here as 414 past
+      // kMaxRequestLineBytes.
       // Header lines that httplib would misread are refused (RFC 9112
       // 5.1, 5.2): a line without a colon, whitespace before the colon
       // ("Content-Length : 7"), a folded line (starting with whitespace).
@@ -281,7 +284,12 @@ class ConnectionStream final : public httplib::Stream {
             colon_ = true;
             space_before_colon_ = prev_ == ' ' || prev_ == '\t';
           }
-          if (++line_bytes_ + 1 > kMaxHeaderLineBytes && lines_ > 0) {
+          ++line_bytes_;
+          if (lines_ == 0 && line_bytes_ + 1 > kMaxRequestLineBytes) {
+            cut_ = &kRequestLineTooLong;
+            return -1;
+          }
+          if (line_bytes_ + 1 > kMaxHeaderLineBytes && lines_ > 0) {
             cut_ = &kHeaderLineTooLong;
             return -1;
           }
@@ -443,6 +451,7 @@ void NormalizeRequest(httplib::Request& req) {
 void WriteCut(ConnectionStream& stream, const Cut& cut) {
   const char* reason = cut.status == 408   ? "Request Timeout"
                        : cut.status == 431 ? "Request Header Fields Too Large"
+                       : cut.status == 414 ? "URI Too Long"
                                            : "Bad Request";
   const std::string body = ErrorBody(CodeForRefusal(cut.status), cut.message);
   const std::string response =

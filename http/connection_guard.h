@@ -13,6 +13,7 @@
 //
 // GuardedServer replaces httplib's per-connection loop (the virtual
 // process_and_close_socket) with one that reads through a stream enforcing:
+//   request line                             at most kMaxRequestLineBytes
 //   request head (request line and headers)  at most kMaxHeadBytes, complete
 //                                            within kHeadTimeout of its
 //                                            first byte
@@ -40,10 +41,16 @@ namespace pdfs::http {
 inline constexpr size_t kMaxHeadBytes = 64 * 1024;
 // One header line, its CRLF included (httplib's limit, answered 431 here).
 inline constexpr size_t kMaxHeaderLineBytes = 8192;
+// The request line, its CRLF included; longer ones are answered 414 before
+// httplib sees them. httplib routes with std::regex, which recurses per
+// character of the path, once per route pattern tried: with the Katar routes
+// an 8000-byte path (httplib's own limit is 8 KiB) overflowed even a 4 MiB
+// stack now and then and killed the server. The longest path any route
+// takes is far shorter (topic names are at most 128 bytes, 384 encoded).
+inline constexpr size_t kMaxRequestLineBytes = 2048;
 // The stack of each connection's thread (virtual memory; only the pages
-// used are resident). httplib routes with std::regex, which recurses per
-// character of the path: an 8 KiB path (the longest it accepts) overflowed
-// 1 MiB (StreamApiTest.AVeryLongPathIsRefusedCleanly), and passed with 2.
+// used are resident): std::regex on a path of kMaxRequestLineBytes needs a
+// fraction of it.
 inline constexpr size_t kConnectionStackBytes = 4 << 20;
 inline constexpr std::chrono::seconds kHeadTimeout{10};
 inline constexpr std::chrono::seconds kBodyGrace{10};
