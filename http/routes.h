@@ -1,8 +1,10 @@
-// Route families of the HTTP server; each file registers one family.
+// Route families of the HTTP server: one object per face, each in a file of
+// its own, registered by the Server in a fixed order.
 #ifndef PDFS_HTTP_ROUTES_H_
 #define PDFS_HTTP_ROUTES_H_
 
 #include <atomic>
+#include <memory>
 #include <regex>
 #include <string>
 #include <utility>
@@ -19,6 +21,7 @@ namespace pdfs::http {
 // What every route family may use. Outlives the httplib::Server.
 struct RouteContext {
   Store* store = nullptr;
+  const topics::RetentionEnforcer* retention = nullptr;  // may be null
   ServerOptions options;
   Metrics metrics;
   // Set by Server::Stop(); long-polls check it so that shutdown never waits
@@ -28,12 +31,26 @@ struct RouteContext {
   std::vector<std::pair<std::regex, std::string>> allow;
 };
 
+// One face's routes. The object lives as long as the Server and owns what
+// the face keeps between requests (its counters, for now); its handlers run
+// on the request threads, so that state is thread-safe.
+class RouteFamily {
+ public:
+  virtual ~RouteFamily() = default;
+  // Registers the handlers, once, before the server listens. `ctx` outlives
+  // the family.
+  virtual void Register(httplib::Server& server, RouteContext& ctx) = 0;
+  // Appends the family's own metrics to GET /metrics.
+  virtual void AppendMetrics(MetricsText& out) const { (void)out; }
+};
+
 // routes_stream.cc: /stream/... (docs/PHATDATA.md, as README.md's HTTP API section pins it down).
-void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx);
+std::unique_ptr<RouteFamily> NewStreamRoutes();
 // routes_katar.cc: /topic, /publish, /subscribe (docs/KATAR.md).
-void RegisterKatarRoutes(httplib::Server& server, RouteContext& ctx);
-// routes_service.cc: /health and /metrics.
-void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx);
+std::unique_ptr<RouteFamily> NewKatarRoutes();
+// routes_service.cc: /health and /metrics, which reports the shared
+// counters, the retention pass and every family in `families`.
+std::unique_ptr<RouteFamily> NewServiceRoutes(std::vector<const RouteFamily*> families);
 
 // httplib decodes the path before routing, so an encoded '/' inside a topic
 // name would move a request to another endpoint (a DELETE of

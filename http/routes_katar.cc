@@ -17,7 +17,9 @@
 //   POST    /subscribe/commit           {"topic","group","offset","moved"}
 //   GET     /subscribe/:topic           one message: ?offset=N, else the latest
 //   other methods on these patterns     405
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "error_map.h"
@@ -31,6 +33,14 @@
 namespace pdfs::http {
 namespace {
 
+// What the Katar face counts, beyond what every family does. Lock-free.
+struct KatarCounters {
+  std::atomic<uint64_t> topics_created{0};
+  std::atomic<uint64_t> published_messages{0};
+  std::atomic<uint64_t> pulled_messages{0};
+  std::atomic<uint64_t> commits{0};
+};
+
 // Writes the value of a Result as JSON, or its error.
 template <typename T, typename Format>
 void Answer(httplib::Response& res, const Result<T>& result, Format format, int status = 200) {
@@ -39,21 +49,37 @@ void Answer(httplib::Response& res, const Result<T>& result, Format format, int 
   res.set_content(format(*result), kJson);
 }
 
-void CreateTopic(RouteContext& ctx, httplib::Response& res, const std::string& name,
-                 const std::string& config) {
-  Answer(res, katar::CreateTopic(*ctx.store, name, config), katar::CreatedTopicJson, 201);
+void CreateTopic(RouteContext& ctx, KatarCounters& counters, httplib::Response& res,
+                 const std::string& name, const std::string& config) {
+  Result<katar::CreatedTopic> created = katar::CreateTopic(*ctx.store, name, config);
+  if (created.ok()) ++counters.topics_created;
+  Answer(res, created, katar::CreatedTopicJson, 201);
 }
 
-void Publish(RouteContext& ctx, httplib::Response& res,
-             const std::vector<katar::OutgoingMessage>& messages) {
+// Publishes and counts; the caller writes the answer.
+Result<std::vector<katar::PublishedMessage>> Publish(
+    RouteContext& ctx, KatarCounters& counters,
+    const std::vector<katar::OutgoingMessage>& messages) {
   Result<std::vector<katar::PublishedMessage>> published = katar::Publish(*ctx.store, messages);
-  if (published.ok()) ctx.metrics.appended_documents += published->size();
-  Answer(res, published, katar::PublishedJson);
+  if (published.ok()) {
+    ctx.metrics.appended_documents += published->size();
+    counters.published_messages += published->size();
+  }
+  return published;
+}
+
+Result<katar::CommittedOffset> Commit(RouteContext& ctx, KatarCounters& counters,
+                                      const std::string& group, const std::string& topic,
+                                      uint64_t offset) {
+  Result<katar::CommittedOffset> committed = katar::CommitOffset(*ctx.store, group, topic, offset);
+  if (committed.ok()) ++counters.commits;
+  return committed;
 }
 
 // A pull whose wait is served here, in slices (WaitForLocation), rather
 // than inside the engine: a stopping server or a client that left ends it.
-void Pull(RouteContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void Pull(RouteContext& ctx, KatarCounters& counters, const httplib::Request& req,
+          httplib::Response& res) {
   Result<katar::PullBody> body = katar::ParsePullBody(req.body, ctx.store->options());
   if (!body.ok()) return WriteError(res, body.status());
   katar::PullRequest request = body->request;
@@ -65,7 +91,7 @@ void Pull(RouteContext& ctx, const httplib::Request& req, httplib::Response& res
   }
   if (body->commit) {
     Result<katar::CommittedOffset> committed =
-        katar::CommitOffset(*ctx.store, request.group, request.topic, *body->commit);
+        Commit(ctx, counters, request.group, request.topic, *body->commit);
     if (!committed.ok()) return WriteError(res, committed.status());
   }
   const Clock::time_point deadline = Clock::now() + request.wait;
@@ -75,12 +101,16 @@ void Pull(RouteContext& ctx, const httplib::Request& req, httplib::Response& res
     if (!WaitForLocation(ctx, request.topic, pulled->next_offset, deadline, res)) return;
     pulled = katar::Pull(*ctx.store, request);
   }
-  if (pulled.ok()) ctx.metrics.served_documents += pulled->messages.size();
+  if (pulled.ok()) {
+    ctx.metrics.served_documents += pulled->messages.size();
+    counters.pulled_messages += pulled->messages.size();
+  }
   Answer(res, pulled, katar::PullResultJson);
 }
 
 // GET /subscribe/:topic: the message at ?offset=N, else the latest.
-void GetOneMessage(RouteContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void GetOneMessage(RouteContext& ctx, KatarCounters& counters, const httplib::Request& req,
+                   httplib::Response& res) {
   std::string topic;
   if (!TopicFromPath(req, res, &topic)) return;
   bool has_offset = false;
@@ -105,6 +135,7 @@ void GetOneMessage(RouteContext& ctx, const httplib::Request& req, httplib::Resp
                                             std::to_string(offset)));
   }
   ++ctx.metrics.served_documents;
+  ++counters.pulled_messages;
   res.set_content(katar::MessageJson(pulled->messages[0]), kJson);
 }
 
@@ -118,96 +149,115 @@ void GetGroupOffset(RouteContext& ctx, const httplib::Request& req, httplib::Res
   Answer(res, offset, [&](uint64_t o) { return katar::GroupOffsetJson(topic, group, o); });
 }
 
+class KatarRoutes : public RouteFamily {
+ public:
+  void Register(httplib::Server& server, RouteContext& ctx) override {
+    const std::string topics = R"(/topic/?)";
+    const std::string topic = R"(/topic/([^/]+))";
+    const std::string publish = R"(/publish/?)";
+    const std::string publish_to = R"(/publish/([^/]+))";
+    const std::string subscribe = R"(/subscribe/?)";
+    const std::string commit = R"(/subscribe/commit)";
+    // Not "commit": httplib tries every handler that reads its own body (as
+    // the 405s of RegisterMethodNotAllowed do) before the others, so an
+    // overlapping pattern would refuse POST /subscribe/commit.
+    const std::string subscribe_to = R"(/subscribe/((?!commit$)[^/]+))";
+
+    server.Get(topics, [&ctx](const httplib::Request&, httplib::Response& res) {
+      res.set_content(katar::TopicListJson(katar::ListTopics(*ctx.store)), kJson);
+    });
+    server.Post(topics, [this, &ctx](const httplib::Request& req, httplib::Response& res) {
+      Result<katar::CreateBody> body = katar::ParseCreateBody(req.body, ctx.store->options());
+      if (!body.ok()) return WriteError(res, body.status());
+      CreateTopic(ctx, counters_, res, body->name, body->config_json);
+    });
+    server.Get(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      std::string name;
+      if (!TopicFromPath(req, res, &name)) return;
+      Answer(res, katar::GetTopic(*ctx.store, name), katar::TopicViewJson);
+    });
+    server.Post(topic, [this, &ctx](const httplib::Request& req, httplib::Response& res) {
+      std::string name;
+      if (!TopicFromPath(req, res, &name)) return;
+      CreateTopic(ctx, counters_, res, name, req.body);
+    });
+    server.Put(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      std::string name;
+      if (!TopicFromPath(req, res, &name)) return;
+      Answer(res, katar::ReplaceTopicConfig(*ctx.store, name, req.body), katar::TopicConfigJson);
+    });
+    server.Patch(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      std::string name;
+      if (!TopicFromPath(req, res, &name)) return;
+      Answer(res, katar::PatchTopicConfig(*ctx.store, name, req.body), katar::TopicConfigJson);
+    });
+    server.Delete(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      std::string name;
+      if (!TopicFromPath(req, res, &name)) return;
+      if (Status s = katar::DeleteTopic(*ctx.store, name); !s.ok()) return WriteError(res, s);
+      res.set_content(DeletedTopicBody(name), kJson);
+    });
+
+    server.Post(publish, [this, &ctx](const httplib::Request& req, httplib::Response& res) {
+      Result<std::vector<katar::OutgoingMessage>> messages =
+          katar::ParsePublishBody(req.body, ctx.store->options());
+      if (!messages.ok()) return WriteError(res, messages.status());
+      Answer(res, Publish(ctx, counters_, *messages), katar::PublishedJson);
+    });
+    server.Post(publish_to, [this, &ctx](const httplib::Request& req, httplib::Response& res) {
+      std::string name;
+      if (!TopicFromPath(req, res, &name)) return;
+      Answer(res, Publish(ctx, counters_, {{name, req.body}}),
+             [](const std::vector<katar::PublishedMessage>& p) {
+               return katar::PublishedMessageJson(p.at(0));
+             });
+    });
+
+    server.Post(subscribe, [this, &ctx](const httplib::Request& req, httplib::Response& res) {
+      Pull(ctx, counters_, req, res);
+    });
+    server.Get(commit, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      GetGroupOffset(ctx, req, res);
+    });
+    server.Post(commit, [this, &ctx](const httplib::Request& req, httplib::Response& res) {
+      Result<katar::CommitBody> body = katar::ParseCommitBody(req.body, ctx.store->options());
+      if (!body.ok()) return WriteError(res, body.status());
+      Answer(res, Commit(ctx, counters_, body->group, body->topic, body->offset),
+             [&](const katar::CommittedOffset& c) {
+               return katar::CommittedJson(body->topic, body->group, c);
+             });
+    });
+    server.Get(subscribe_to, [this, &ctx](const httplib::Request& req, httplib::Response& res) {
+      GetOneMessage(ctx, counters_, req, res);
+    });
+
+    RegisterMethodNotAllowed(server, ctx, topics, kGet | kPost);
+    RegisterMethodNotAllowed(server, ctx, topic, kGet | kPost | kPut | kPatch | kDelete);
+    RegisterMethodNotAllowed(server, ctx, publish, kPost);
+    RegisterMethodNotAllowed(server, ctx, publish_to, kPost);
+    RegisterMethodNotAllowed(server, ctx, subscribe, kPost);
+    RegisterMethodNotAllowed(server, ctx, commit, kGet | kPost);
+    RegisterMethodNotAllowed(server, ctx, subscribe_to, kGet);
+  }
+
+  void AppendMetrics(MetricsText& out) const override {
+    out.Add("pdfs_katar_topics_created_total", "counter", "Topics created with POST /topic.",
+            counters_.topics_created);
+    out.Add("pdfs_katar_published_messages_total", "counter", "Messages published.",
+            counters_.published_messages);
+    out.Add("pdfs_katar_pulled_messages_total", "counter",
+            "Messages handed to consumers (pulls and GET /subscribe/TOPIC).",
+            counters_.pulled_messages);
+    out.Add("pdfs_katar_commits_total", "counter", "Consumer group offsets committed.",
+            counters_.commits);
+  }
+
+ private:
+  KatarCounters counters_;
+};
+
 }  // namespace
 
-void RegisterKatarRoutes(httplib::Server& server, RouteContext& ctx) {
-  const std::string topics = R"(/topic/?)";
-  const std::string topic = R"(/topic/([^/]+))";
-  const std::string publish = R"(/publish/?)";
-  const std::string publish_to = R"(/publish/([^/]+))";
-  const std::string subscribe = R"(/subscribe/?)";
-  const std::string commit = R"(/subscribe/commit)";
-  // Not "commit": httplib tries every handler that reads its own body (as
-  // the 405s of RegisterMethodNotAllowed do) before the others, so an
-  // overlapping pattern would refuse POST /subscribe/commit.
-  const std::string subscribe_to = R"(/subscribe/((?!commit$)[^/]+))";
-
-  server.Get(topics, [&ctx](const httplib::Request&, httplib::Response& res) {
-    res.set_content(katar::TopicListJson(katar::ListTopics(*ctx.store)), kJson);
-  });
-  server.Post(topics, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    Result<katar::CreateBody> body = katar::ParseCreateBody(req.body, ctx.store->options());
-    if (!body.ok()) return WriteError(res, body.status());
-    CreateTopic(ctx, res, body->name, body->config_json);
-  });
-  server.Get(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string name;
-    if (!TopicFromPath(req, res, &name)) return;
-    Answer(res, katar::GetTopic(*ctx.store, name), katar::TopicViewJson);
-  });
-  server.Post(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string name;
-    if (!TopicFromPath(req, res, &name)) return;
-    CreateTopic(ctx, res, name, req.body);
-  });
-  server.Put(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string name;
-    if (!TopicFromPath(req, res, &name)) return;
-    Answer(res, katar::ReplaceTopicConfig(*ctx.store, name, req.body), katar::TopicConfigJson);
-  });
-  server.Patch(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string name;
-    if (!TopicFromPath(req, res, &name)) return;
-    Answer(res, katar::PatchTopicConfig(*ctx.store, name, req.body), katar::TopicConfigJson);
-  });
-  server.Delete(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string name;
-    if (!TopicFromPath(req, res, &name)) return;
-    if (Status s = katar::DeleteTopic(*ctx.store, name); !s.ok()) return WriteError(res, s);
-    res.set_content(DeletedTopicBody(name), kJson);
-  });
-
-  server.Post(publish, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    Result<std::vector<katar::OutgoingMessage>> messages =
-        katar::ParsePublishBody(req.body, ctx.store->options());
-    if (!messages.ok()) return WriteError(res, messages.status());
-    Publish(ctx, res, *messages);
-  });
-  server.Post(publish_to, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string name;
-    if (!TopicFromPath(req, res, &name)) return;
-    Result<std::vector<katar::PublishedMessage>> published =
-        katar::Publish(*ctx.store, {{name, req.body}});
-    if (published.ok()) ++ctx.metrics.appended_documents;
-    Answer(res, published, [](const std::vector<katar::PublishedMessage>& p) {
-      return katar::PublishedMessageJson(p.at(0));
-    });
-  });
-
-  server.Post(subscribe,
-              [&ctx](const httplib::Request& req, httplib::Response& res) { Pull(ctx, req, res); });
-  server.Get(commit, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    GetGroupOffset(ctx, req, res);
-  });
-  server.Post(commit, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    Result<katar::CommitBody> body = katar::ParseCommitBody(req.body, ctx.store->options());
-    if (!body.ok()) return WriteError(res, body.status());
-    Answer(res, katar::CommitOffset(*ctx.store, body->group, body->topic, body->offset),
-           [&](const katar::CommittedOffset& c) {
-             return katar::CommittedJson(body->topic, body->group, c);
-           });
-  });
-  server.Get(subscribe_to, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    GetOneMessage(ctx, req, res);
-  });
-
-  RegisterMethodNotAllowed(server, ctx, topics, kGet | kPost);
-  RegisterMethodNotAllowed(server, ctx, topic, kGet | kPost | kPut | kPatch | kDelete);
-  RegisterMethodNotAllowed(server, ctx, publish, kPost);
-  RegisterMethodNotAllowed(server, ctx, publish_to, kPost);
-  RegisterMethodNotAllowed(server, ctx, subscribe, kPost);
-  RegisterMethodNotAllowed(server, ctx, commit, kGet | kPost);
-  RegisterMethodNotAllowed(server, ctx, subscribe_to, kGet);
-}
+std::unique_ptr<RouteFamily> NewKatarRoutes() { return std::make_unique<KatarRoutes>(); }
 
 }  // namespace pdfs::http

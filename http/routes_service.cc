@@ -3,10 +3,14 @@
 //   method  pattern    handler
 //   GET     /health    {"status":"ok","topics":N}
 //   GET     /metrics   Prometheus text format 0.0.4
+#include <memory>
 #include <regex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "error_map.h"
+#include "pdfs/topics/retention.h"
 #include "routes.h"
 
 namespace pdfs::http {
@@ -53,56 +57,81 @@ std::string AllowedMethods(const RouteContext& ctx, const std::string& path) {
   return "";
 }
 
-void RegisterServiceRoutes(httplib::Server& server, RouteContext& ctx) {
-  server.Get("/health", [&ctx](const httplib::Request&, httplib::Response& res) {
-    res.set_content(
-        "{\"status\":\"ok\",\"topics\":" + std::to_string(ctx.store->ListTopics().size()) + "}",
-        "application/json");
-  });
-  server.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
+namespace {
+
+class ServiceRoutes : public RouteFamily {
+ public:
+  explicit ServiceRoutes(std::vector<const RouteFamily*> families)
+      : families_(std::move(families)) {}
+
+  void Register(httplib::Server& server, RouteContext& ctx) override {
+    server.Get("/health", [&ctx](const httplib::Request&, httplib::Response& res) {
+      res.set_content(
+          "{\"status\":\"ok\",\"topics\":" + std::to_string(ctx.store->ListTopics().size()) + "}",
+          "application/json");
+    });
+    server.Get("/metrics", [this, &ctx](const httplib::Request&, httplib::Response& res) {
+      MetricsText out;
+      AppendStoreMetrics(ctx, out);
+      AppendHttpMetrics(ctx.metrics, out);
+      if (ctx.retention != nullptr) AppendRetentionMetrics(*ctx.retention, out);
+      for (const RouteFamily* family : families_) family->AppendMetrics(out);
+      res.set_content(out.text(), "text/plain; version=0.0.4");
+    });
+    RegisterMethodNotAllowed(server, ctx, "/health", kGet);
+    RegisterMethodNotAllowed(server, ctx, "/metrics", kGet);
+    // OPTIONS * asks about the server as a whole.
+    server.Options(R"(\*)", [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Allow", kAllMethods);
+      res.status = 204;
+    });
+  }
+
+ private:
+  static void AppendStoreMetrics(const RouteContext& ctx, MetricsText& out) {
     uint64_t topics = 0, documents = 0, bytes = 0;
     for (const TopicMeta& m : ctx.store->ListTopics()) {
       ++topics;
       documents += m.documents();
       bytes += m.size;
     }
-    const Metrics& m = ctx.metrics;
-    std::string out;
-    auto metric = [&out](const char* name, const char* type, const char* help,
-                         const std::string& samples) {
-      out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-             samples;
-    };
-    auto sample = [](const char* name, uint64_t v) {
-      return std::string(name) + " " + std::to_string(v) + "\n";
-    };
-    metric("pdfs_topics", "gauge", "Topics in the store.", sample("pdfs_topics", topics));
-    metric("pdfs_documents", "gauge", "Documents stored in all topics.",
-           sample("pdfs_documents", documents));
-    metric("pdfs_stored_bytes", "gauge", "Bytes of documents stored in all topics.",
-           sample("pdfs_stored_bytes", bytes));
-    metric("pdfs_http_responses_total", "counter", "HTTP responses by status class.",
-           "pdfs_http_responses_total{code=\"2xx\"} " + std::to_string(m.responses_2xx) + "\n" +
-               "pdfs_http_responses_total{code=\"4xx\"} " + std::to_string(m.responses_4xx) + "\n" +
-               "pdfs_http_responses_total{code=\"5xx\"} " + std::to_string(m.responses_5xx) + "\n");
-    metric("pdfs_http_appended_documents_total", "counter", "Documents appended over HTTP.",
-           sample("pdfs_http_appended_documents_total", m.appended_documents));
-    metric("pdfs_http_appended_bytes_total", "counter", "Bytes of documents appended over HTTP.",
-           sample("pdfs_http_appended_bytes_total", m.appended_bytes));
-    metric("pdfs_http_waiting_requests", "gauge",
-           "Requests waiting for a location to exist (long-polls).",
-           sample("pdfs_http_waiting_requests", m.waiting_requests));
-    metric("pdfs_http_served_documents_total", "counter", "Documents served over HTTP.",
-           sample("pdfs_http_served_documents_total", m.served_documents));
-    res.set_content(out, "text/plain; version=0.0.4");
-  });
-  RegisterMethodNotAllowed(server, ctx, "/health", kGet);
-  RegisterMethodNotAllowed(server, ctx, "/metrics", kGet);
-  // OPTIONS * asks about the server as a whole.
-  server.Options(R"(\*)", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Allow", kAllMethods);
-    res.status = 204;
-  });
+    out.Add("pdfs_topics", "gauge", "Topics in the store.", topics);
+    out.Add("pdfs_documents", "gauge", "Documents stored in all topics.", documents);
+    out.Add("pdfs_stored_bytes", "gauge", "Bytes of documents stored in all topics.", bytes);
+  }
+
+  static void AppendHttpMetrics(const Metrics& m, MetricsText& out) {
+    out.AddLabelled("pdfs_http_responses_total", "counter", "HTTP responses by status class.",
+                    "code",
+                    {{"2xx", m.responses_2xx}, {"4xx", m.responses_4xx}, {"5xx", m.responses_5xx}});
+    out.Add("pdfs_http_appended_documents_total", "counter", "Documents appended over HTTP.",
+            m.appended_documents);
+    out.Add("pdfs_http_appended_bytes_total", "counter", "Bytes of documents appended over HTTP.",
+            m.appended_bytes);
+    out.Add("pdfs_http_waiting_requests", "gauge",
+            "Requests waiting for a location to exist (long-polls).", m.waiting_requests);
+    out.Add("pdfs_http_served_documents_total", "counter", "Documents served over HTTP.",
+            m.served_documents);
+  }
+
+  static void AppendRetentionMetrics(const topics::RetentionEnforcer& retention, MetricsText& out) {
+    const topics::RetentionEnforcer::Counters c = retention.counters();
+    out.Add("pdfs_retention_passes_total", "counter",
+            "Completed passes applying every topic's retention settings.", c.passes);
+    out.Add("pdfs_retention_removed_items_total", "counter",
+            "Items removed from the front of topics by retention.", c.items_removed);
+    out.Add("pdfs_retention_skipped_topics_total", "counter",
+            "Topics a pass skipped because their settings are not valid.", c.invalid_settings);
+    out.Add("pdfs_retention_errors_total", "counter", "Retention cuts that failed.", c.errors);
+  }
+
+  const std::vector<const RouteFamily*> families_;
+};
+
+}  // namespace
+
+std::unique_ptr<RouteFamily> NewServiceRoutes(std::vector<const RouteFamily*> families) {
+  return std::make_unique<ServiceRoutes>(std::move(families));
 }
 
 }  // namespace pdfs::http

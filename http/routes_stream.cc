@@ -155,7 +155,8 @@ bool ParseBody(RouteContext& ctx, const httplib::Request& req, httplib::Response
   const size_t limit = ctx.options.max_body_bytes;
   // The body's limit is the server's; each document's (size and depth) is
   // the store's, as for every face.
-  DocumentParser parser(DocumentParser::Shape::kObjectOrArray, DocumentLimitsOf(ctx.store->options()));
+  DocumentParser parser(DocumentParser::Shape::kObjectOrArray,
+                        DocumentLimitsOf(ctx.store->options()));
   size_t total = 0;
   bool too_large = false;
   Status parsed = Status::Ok();
@@ -240,41 +241,52 @@ bool HasEncodedSlash(const httplib::Request& req) {
   return raw.find("%2F") != std::string_view::npos || raw.find("%2f") != std::string_view::npos;
 }
 
-void RegisterStreamRoutes(httplib::Server& server, RouteContext& ctx) {
-  const std::string list = R"(/stream/?)";
-  const std::string topic = R"(/stream/([^/]+))";
-  const std::string location = R"(/stream/([^/]+)/([^/]+))";
+namespace {
 
-  server.Get(list, [&ctx](const httplib::Request&, httplib::Response& res) {
-    res.set_content(MetaListJson(ctx.store->ListTopics()), kJson);
-  });
-  server.Get(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string name;
-    if (!TopicFromPath(req, res, &name)) return;
-    Result<TopicMeta> meta = ctx.store->Stat(name);
-    if (!meta.ok()) return WriteError(res, meta.status());
-    res.set_content("[" + MetaJson(*meta) + "]", kJson);
-  });
-  server.Post(topic, [&ctx](const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader& content_reader) {
-    Append(ctx, req, res, content_reader);
-  });
-  server.Delete(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    std::string name;
-    if (!TopicFromPath(req, res, &name)) return;
-    if (Status s = ctx.store->DeleteTopic(name); !s.ok()) return WriteError(res, s);
-    res.set_content(DeletedTopicBody(name), kJson);
-  });
-  server.Get(location, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    GetDocuments(ctx, req, res);
-  });
-  server.Delete(location, [&ctx](const httplib::Request& req, httplib::Response& res) {
-    Truncate(ctx, req, res);
-  });
+// The stream API keeps no state of its own: its counters are the shared
+// ones (Metrics), which it defined before there were other faces.
+class StreamRoutes : public RouteFamily {
+ public:
+  void Register(httplib::Server& server, RouteContext& ctx) override {
+    const std::string list = R"(/stream/?)";
+    const std::string topic = R"(/stream/([^/]+))";
+    const std::string location = R"(/stream/([^/]+)/([^/]+))";
 
-  RegisterMethodNotAllowed(server, ctx, list, kGet);
-  RegisterMethodNotAllowed(server, ctx, topic, kGet | kPost | kDelete);
-  RegisterMethodNotAllowed(server, ctx, location, kGet | kDelete);
-}
+    server.Get(list, [&ctx](const httplib::Request&, httplib::Response& res) {
+      res.set_content(MetaListJson(ctx.store->ListTopics()), kJson);
+    });
+    server.Get(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      std::string name;
+      if (!TopicFromPath(req, res, &name)) return;
+      Result<TopicMeta> meta = ctx.store->Stat(name);
+      if (!meta.ok()) return WriteError(res, meta.status());
+      res.set_content("[" + MetaJson(*meta) + "]", kJson);
+    });
+    server.Post(topic, [&ctx](const httplib::Request& req, httplib::Response& res,
+                              const httplib::ContentReader& content_reader) {
+      Append(ctx, req, res, content_reader);
+    });
+    server.Delete(topic, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      std::string name;
+      if (!TopicFromPath(req, res, &name)) return;
+      if (Status s = ctx.store->DeleteTopic(name); !s.ok()) return WriteError(res, s);
+      res.set_content(DeletedTopicBody(name), kJson);
+    });
+    server.Get(location, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      GetDocuments(ctx, req, res);
+    });
+    server.Delete(location, [&ctx](const httplib::Request& req, httplib::Response& res) {
+      Truncate(ctx, req, res);
+    });
+
+    RegisterMethodNotAllowed(server, ctx, list, kGet);
+    RegisterMethodNotAllowed(server, ctx, topic, kGet | kPost | kDelete);
+    RegisterMethodNotAllowed(server, ctx, location, kGet | kDelete);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<RouteFamily> NewStreamRoutes() { return std::make_unique<StreamRoutes>(); }
 
 }  // namespace pdfs::http

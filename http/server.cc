@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -181,9 +182,15 @@ Status ParseListenAddress(const std::string& text, std::string* host, int* port)
 
 class Server::Impl {
  public:
-  Impl(Store* store, ServerOptions options) : svr_(options.threads) {
-    ctx_.store = store;
+  Impl(Services services, ServerOptions options) : svr_(options.threads) {
+    ctx_.store = services.store;
+    ctx_.retention = services.retention;
     ctx_.options = std::move(options);
+    families_.push_back(NewStreamRoutes());
+    families_.push_back(NewKatarRoutes());
+    std::vector<const RouteFamily*> reported;
+    for (const auto& family : families_) reported.push_back(family.get());
+    families_.push_back(NewServiceRoutes(std::move(reported)));
   }
 
   Status Start() {
@@ -278,9 +285,7 @@ class Server::Impl {
       }
       return httplib::Server::HandlerResponse::Unhandled;
     });
-    RegisterStreamRoutes(svr_, ctx_);
-    RegisterKatarRoutes(svr_, ctx_);
-    RegisterServiceRoutes(svr_, ctx_);
+    for (const auto& family : families_) family->Register(svr_, ctx_);
 
     const std::string& host = ctx_.options.host;
     if (ctx_.options.port == 0) {
@@ -317,14 +322,16 @@ class Server::Impl {
   }
 
   RouteContext ctx_;
+  // In the order they register: a pattern registered first wins.
+  std::vector<std::unique_ptr<RouteFamily>> families_;
   GuardedServer svr_;
   std::thread thread_;
   int port_ = 0;
   int listen_fd_ = -1;
 };
 
-Server::Server(Store* store, ServerOptions options)
-    : impl_(std::make_unique<Impl>(store, std::move(options))) {}
+Server::Server(Services services, ServerOptions options)
+    : impl_(std::make_unique<Impl>(services, std::move(options))) {}
 
 Server::~Server() { Stop(); }
 

@@ -302,15 +302,15 @@ int Serve(MountRequest& req) {
   pthread_sigmask(SIG_BLOCK, &hup, nullptr);
   std::unique_ptr<Store> store = OpenStoreOrReport(req.config);
   if (store == nullptr) return 1;
+  std::unique_ptr<topics::RetentionEnforcer> retention = StartRetention(store.get(), req.config);
   std::unique_ptr<http::Server> server;
-  if (!StartHttpOrReport(store.get(), req.config, &server)) return 1;
+  if (!StartHttpOrReport({store.get(), retention.get()}, req.config, &server)) return 1;
   Result<std::unique_ptr<fs::Mount>> started = fs::Mount::Start(store.get(), req.mount);
   if (!started.ok()) {
     std::fprintf(stderr, "pdfs: %s\n", started.status().message().c_str());
     return 1;
   }
   std::unique_ptr<fs::Mount> mount = std::move(started).value();
-  std::unique_ptr<topics::RetentionEnforcer> retention = StartRetention(store.get(), req.config);
   std::printf("pdfs: mounted at %s (data in %s)\n", mount->mountpoint().c_str(),
               req.config.data_dir.c_str());
   std::fflush(stdout);

@@ -36,9 +36,9 @@ int RunServe(int argc, char** argv) {
   BlockShutdownSignals();  // before any thread starts
   std::unique_ptr<Store> store = OpenStoreOrReport(config);
   if (store == nullptr) return 1;
-  std::unique_ptr<http::Server> server;
-  if (!StartHttpOrReport(store.get(), config, &server)) return 1;
   std::unique_ptr<topics::RetentionEnforcer> retention = StartRetention(store.get(), config);
+  std::unique_ptr<http::Server> server;
+  if (!StartHttpOrReport({store.get(), retention.get()}, config, &server)) return 1;
 
   int sig = WaitForShutdownSignal();
   std::fprintf(stderr, "pdfs: signal %d, shutting down\n", sig);

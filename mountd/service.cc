@@ -67,10 +67,10 @@ std::unique_ptr<Store> OpenStoreOrReport(const ServiceConfig& config) {
   return std::move(store).value();
 }
 
-bool StartHttpOrReport(Store* store, const ServiceConfig& config,
+bool StartHttpOrReport(const http::Services& services, const ServiceConfig& config,
                        std::unique_ptr<http::Server>* server) {
   if (!config.serve_http) return true;
-  auto s = std::make_unique<http::Server>(store, config.http);
+  auto s = std::make_unique<http::Server>(services, config.http);
   if (Status st = s->Start(); !st.ok()) {
     std::fprintf(stderr, "pdfs: %s\n", st.message().c_str());
     return false;

@@ -36,14 +36,15 @@ bool ReadServiceConfig(Args& args, bool listen_by_default, ServiceConfig* config
 
 // Opens the store; prints "pdfs: <why>" and returns null on failure.
 std::unique_ptr<Store> OpenStoreOrReport(const ServiceConfig& config);
-// Starts HTTP if configured; prints "pdfs: <why>" and returns null on failure.
-// Prints "pdfs: serving http://HOST:PORT" on stdout once it listens.
-bool StartHttpOrReport(Store* store, const ServiceConfig& config,
-                       std::unique_ptr<http::Server>* server);
 // Starts the retention pass over every topic. Stop it before the store
 // shuts down, so that no pass is cut short by Shutdown().
 std::unique_ptr<topics::RetentionEnforcer> StartRetention(Store* store,
                                                           const ServiceConfig& config);
+// Starts HTTP if configured, serving `services`; prints "pdfs: <why>" and
+// returns false on failure. Prints "pdfs: serving http://HOST:PORT" on
+// stdout once it listens.
+bool StartHttpOrReport(const http::Services& services, const ServiceConfig& config,
+                       std::unique_ptr<http::Server>* server);
 
 }  // namespace pdfs::mountd
 

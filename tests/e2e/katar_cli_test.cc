@@ -250,6 +250,12 @@ TEST_F(KatarCliTest, TheServerEnforcesRetentionAndAGroupBehindItIsReset) {
   } while (topic["first"] != 7 && std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(topic["first"], 7) << topic.dump();
   EXPECT_EQ(topic["count"], 10) << topic.dump();
+  httplib::Client http("127.0.0.1", server_->port());
+  httplib::Result metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\npdfs_retention_removed_items_total 7\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("\npdfs_retention_errors_total 0\n"), std::string::npos);
 
   RunResult rest = Pdfs("subscribe", {"r", "--group", "g", "--count", "3"});
   ASSERT_EQ(rest.exit_code, 0) << rest.err;

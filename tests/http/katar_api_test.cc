@@ -338,6 +338,30 @@ TEST_P(KatarApiTest, OtherMethodsGet405WithAllow) {
   }
 }
 
+// GET /metrics counts what the Katar face did, beside the shared counters.
+TEST_P(KatarApiTest, MetricsCountTopicsPublishesPullsAndCommits) {
+  PostOk("/topic", R"({"name":"m"})", 201);
+  PostOk("/publish", R"({"topics":["m","n"],"messages":[1,2,3]})");
+  PostOk("/publish/m", "4");
+  Pull({{"topic", "m"}, {"group", "g"}, {"max", 3}, {"commit", 0}});
+  PostOk("/subscribe/commit", R"({"topic":"m","group":"g","offset":3})");
+  ASSERT_EQ(Get("/subscribe/m")->status, 200);
+  auto metrics = Get("/metrics");
+  ASSERT_EQ(metrics->status, 200);
+  for (const char* sample :
+       {"\npdfs_katar_topics_created_total 1\n", "\npdfs_katar_published_messages_total 7\n",
+        "\npdfs_katar_pulled_messages_total 4\n", "\npdfs_katar_commits_total 2\n",
+        "\npdfs_http_appended_documents_total 7\n", "\npdfs_documents 7\n",
+        "# TYPE pdfs_katar_commits_total counter\n"}) {
+    EXPECT_NE(metrics->body.find(sample), std::string::npos) << sample << metrics->body;
+  }
+  // The real program runs the retention pass and reports it; a server on the
+  // store alone has none to report.
+  EXPECT_EQ(metrics->body.find("pdfs_retention_passes_total") != std::string::npos,
+            GetParam() == Target::kRealProgram)
+      << metrics->body;
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, KatarApiTest,
                          ::testing::Values(Target::kInProcess, Target::kRealProgram),
                          testing::TargetName);

@@ -1,5 +1,6 @@
-// The PhatData stream service over HTTP (docs/PHATDATA.md, as README.md's HTTP API section pins it
-// down) on one Store.
+// Every face's HTTP API on one store: the PhatData stream API (docs/PHATDATA.md,
+// as README.md's HTTP API section pins it down), Katar (docs/KATAR.md), and
+// /health and /metrics.
 #ifndef PDFS_HTTP_SERVER_H_
 #define PDFS_HTTP_SERVER_H_
 
@@ -7,11 +8,24 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "pdfs/status.h"
 #include "pdfs/store.h"
 
+namespace pdfs::topics {
+class RetentionEnforcer;
+}
+
 namespace pdfs::http {
+
+// What the server serves: the engine, and the services that run beside it in
+// the same process. Each must outlive the Server.
+struct Services {
+  Store* store = nullptr;  // required
+  // The retention pass, if one runs: GET /metrics reports what it did.
+  const topics::RetentionEnforcer* retention = nullptr;
+};
 
 struct ServerOptions {
   // Address to listen on. Port 0 picks a free port (see Server::port()).
@@ -37,8 +51,10 @@ Status ParseListenAddress(const std::string& text, std::string* host, int* port)
 // requests are served on the server's own threads.
 class Server {
  public:
-  // `store` must outlive the Server.
-  Server(Store* store, ServerOptions options);
+  Server(Services services, ServerOptions options);
+  // The store alone, with no background services.
+  Server(Store* store, ServerOptions options)
+      : Server(Services{store, nullptr}, std::move(options)) {}
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();  // Stop()s
