@@ -70,8 +70,10 @@ base_dir=$repo/build-ab-base
 rm -rf "$base_dir/src"
 mkdir -p "$base_dir/src"
 git -C "$repo" archive "$base_rev" | tar -x -C "$base_dir/src"
-for f in engine_bench.cc instructions_bench.cc CMakeLists.txt; do
-  cp "$here/$f" "$base_dir/src/tests/bench/$f"
+# This tree's benchmark sources and their CMakeLists (which names every one
+# of them) replace BASE's.
+for f in "$here"/*.cc "$here"/CMakeLists.txt; do
+  cp "$f" "$base_dir/src/tests/bench/"
 done
 log "== building $base_rev ($(git -C "$repo" rev-parse --short "$base_rev")) and the working tree"
 build "$base_dir/src" "$base_dir/build"
