@@ -23,13 +23,16 @@ const char* Status::CodeName(Code code) {
       return "Unavailable";
     case Code::kIOError:
       return "IOError";
+    case Code::kPermissionDenied:
+      return "PermissionDenied";
   }
   return "Unknown";
 }
 
 std::optional<Status::Code> Status::CodeFromName(std::string_view name) {
   for (Code code : {Code::kNotFound, Code::kInvalidArgument, Code::kAlreadyExists, Code::kTooLarge,
-                    Code::kConflict, Code::kNoSpace, Code::kUnavailable, Code::kIOError}) {
+                    Code::kConflict, Code::kNoSpace, Code::kUnavailable, Code::kIOError,
+                    Code::kPermissionDenied}) {
     if (name == CodeName(code)) return code;
   }
   return std::nullopt;

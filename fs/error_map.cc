@@ -33,6 +33,8 @@ int ErrnoFor(Status::Code code) {
       return ESHUTDOWN;
     case Status::Code::kIOError:
       return EIO;
+    case Status::Code::kPermissionDenied:
+      return EPERM;  // the topic's configuration forbids it, whoever asks
   }
   return EIO;
 }

@@ -26,6 +26,8 @@ int HttpStatusFor(Status::Code code) {
       return 503;
     case Status::Code::kIOError:
       return 500;
+    case Status::Code::kPermissionDenied:
+      return 403;
   }
   return 500;
 }
@@ -38,6 +40,8 @@ Status::Code CodeForRefusal(int http_status) {
   switch (http_status) {
     case 404:
       return Status::Code::kNotFound;
+    case 403:
+      return Status::Code::kPermissionDenied;
     case 409:
       return Status::Code::kConflict;
     case 413:
@@ -65,19 +69,27 @@ std::string ErrorBody(Status::Code code, const std::string& message) {
 namespace {
 
 void WriteBody(httplib::Response& res, int http_status, Status::Code code,
-               const std::string& message) {
+               const std::string& message, ErrorShape shape) {
   res.status = http_status;
-  res.set_content(ErrorBody(code, message), "application/json");
+  switch (shape) {
+    case ErrorShape::kJson:
+      res.set_content(ErrorBody(code, message), "application/json");
+      return;
+    case ErrorShape::kPlainText:
+      res.set_content(message + "\n", "text/plain");
+      return;
+  }
 }
 
 }  // namespace
 
-void WriteError(httplib::Response& res, int http_status, const std::string& message) {
-  WriteBody(res, http_status, CodeForRefusal(http_status), message);
+void WriteError(httplib::Response& res, int http_status, const std::string& message,
+                ErrorShape shape) {
+  WriteBody(res, http_status, CodeForRefusal(http_status), message, shape);
 }
 
-void WriteError(httplib::Response& res, const Status& status) {
-  WriteBody(res, HttpStatusFor(status.code()), status.code(), status.message());
+void WriteError(httplib::Response& res, const Status& status, ErrorShape shape) {
+  WriteBody(res, HttpStatusFor(status.code()), status.code(), status.message(), shape);
 }
 
 }  // namespace pdfs::http

@@ -20,12 +20,22 @@ Status::Code CodeForRefusal(int http_status);
 // a newline, for responses written without httplib (http/connection_guard.cc).
 std::string ErrorBody(Status::Code code, const std::string& message);
 
-// Sets the status for `status` and the body
-// {"error": "<message>", "code": "<Status::CodeName>"}.
-void WriteError(httplib::Response& res, const Status& status);
+// How a face shapes its error bodies. The status is always the one table's
+// (HttpStatusFor, CodeForRefusal); the body is the face's own, because
+// clients of the seed systems parse what their server sent:
+//  - kJson: {"error": "<sentence>", "code": "<Status::CodeName>"}, as
+//    application/json (PhatData, Katar, the service endpoints, and any path
+//    no family claims);
+//  - kPlainText: the sentence and a newline as text/plain (the Hub, whose
+//    Jersey resources answer errors with the message as the entity).
+enum class ErrorShape { kJson, kPlainText };
+
+// Sets the status for `status` and the body in `shape`.
+void WriteError(httplib::Response& res, const Status& status, ErrorShape shape = ErrorShape::kJson);
 // The same for refusals that are adapter policy, with the given HTTP status
 // and sentence; the code is CodeForRefusal(http_status).
-void WriteError(httplib::Response& res, int http_status, const std::string& message);
+void WriteError(httplib::Response& res, int http_status, const std::string& message,
+                ErrorShape shape = ErrorShape::kJson);
 
 }  // namespace pdfs::http
 

@@ -12,6 +12,7 @@
 
 #include <httplib.h>
 
+#include "error_map.h"
 #include "metrics.h"
 #include "pdfs/http/server.h"
 #include "pdfs/store.h"
@@ -29,6 +30,8 @@ struct RouteContext {
   std::atomic<bool> stopping{false};
   // Each route pattern and its Allow header (RegisterMethodNotAllowed).
   std::vector<std::pair<std::regex, std::string>> allow;
+  // Path prefixes whose errors a family shapes its own way (ClaimErrorShape).
+  std::vector<std::pair<std::string, ErrorShape>> error_shapes;
 };
 
 // One face's routes. The object lives as long as the Server and owns what
@@ -42,15 +45,40 @@ class RouteFamily {
   virtual void Register(httplib::Server& server, RouteContext& ctx) = 0;
   // Appends the family's own metrics to GET /metrics.
   virtual void AppendMetrics(MetricsText& out) const { (void)out; }
+  // Before routing (and before the body is read): answers a request the
+  // family handles for every path it owns, such as the Hub's redirect of a
+  // trailing slash, and returns true; false lets routing go on. Every family
+  // sees every request, so it checks the path itself.
+  virtual bool BeforeRouting(const httplib::Request& req, httplib::Response& res) const {
+    (void)req;
+    (void)res;
+    return false;
+  }
+  // After every response is made, errors included: headers the family puts
+  // on everything it owns (the Hub's Server, Hub-Node and CORS headers).
+  virtual void AfterRouting(const httplib::Request& req, httplib::Response& res) const {
+    (void)req;
+    (void)res;
+  }
 };
 
 // routes_stream.cc: /stream/... (docs/PHATDATA.md, as README.md's HTTP API section pins it down).
 std::unique_ptr<RouteFamily> NewStreamRoutes();
 // routes_katar.cc: /topic, /publish, /subscribe (docs/KATAR.md).
 std::unique_ptr<RouteFamily> NewKatarRoutes();
+// routes_hub.cc: /channel/... (docs/HUB.md).
+std::unique_ptr<RouteFamily> NewHubRoutes();
 // routes_service.cc: /health and /metrics, which reports the shared
 // counters, the retention pass and every family in `families`.
 std::unique_ptr<RouteFamily> NewServiceRoutes(std::vector<const RouteFamily*> families);
+
+// Errors under `prefix` (the path itself and everything below "prefix/")
+// are written in `shape`, also those written outside the family's handlers:
+// 404 for unknown endpoints, 405, 500, httplib's own refusals. Called from
+// Register.
+void ClaimErrorShape(RouteContext& ctx, std::string prefix, ErrorShape shape);
+// The shape of errors for `path` (kJson where no family claimed it).
+ErrorShape ErrorShapeFor(const RouteContext& ctx, const std::string& path);
 
 // httplib decodes the path before routing, so an encoded '/' inside a topic
 // name would move a request to another endpoint (a DELETE of

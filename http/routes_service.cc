@@ -27,9 +27,10 @@ void RegisterMethodNotAllowed(httplib::Server& server, RouteContext& ctx,
     allow += name;
   }
   ctx.allow.emplace_back(std::regex(pattern), allow);
-  auto refuse = [allow](const httplib::Request& req, httplib::Response& res) {
+  auto refuse = [allow, &ctx](const httplib::Request& req, httplib::Response& res) {
     res.set_header("Allow", allow);
-    WriteError(res, 405, req.method + " is not allowed here; use " + allow);
+    WriteError(res, 405, req.method + " is not allowed here; use " + allow,
+               ErrorShapeFor(ctx, req.path));
   };
   // Refused before the body is read: the connection closes instead, if the
   // request had one (connection_guard.h).
@@ -55,6 +56,20 @@ std::string AllowedMethods(const RouteContext& ctx, const std::string& path) {
     if (std::regex_match(path, pattern)) return allow;
   }
   return "";
+}
+
+void ClaimErrorShape(RouteContext& ctx, std::string prefix, ErrorShape shape) {
+  ctx.error_shapes.emplace_back(std::move(prefix), shape);
+}
+
+ErrorShape ErrorShapeFor(const RouteContext& ctx, const std::string& path) {
+  for (const auto& [prefix, shape] : ctx.error_shapes) {
+    if (path.compare(0, prefix.size(), prefix) == 0 &&
+        (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+      return shape;
+    }
+  }
+  return ErrorShape::kJson;
 }
 
 namespace {

@@ -97,9 +97,14 @@ bool MethodIn(const std::string& method, const std::string& allow) {
 }
 
 // Fills the body of every error response that a handler left empty
-// (httplib's own 400/404/413/414/416), in the same {"error": ..., "code": ...} shape.
+// (httplib's own 400/404/413/414/416), in the error shape of the family
+// that owns the path (ErrorShapeFor).
 httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib::Request& req,
                                                httplib::Response& res) {
+  const ErrorShape shape = ErrorShapeFor(ctx, req.path);
+  auto fail = [&](int http_status, const std::string& message) {
+    WriteError(res, http_status, message, shape);
+  };
   if (GuardedServer::NoteErrorResponse() && !res.has_header("Connection")) {
     res.set_header("Connection", "close");
   }
@@ -108,36 +113,35 @@ httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib:
   // a handler that saw no body; the guard knows why. A 414 (request line
   // over 8 KiB) says more than "the head is too large".
   if (const Cut* cut = GuardedServer::CurrentCut(); cut != nullptr && res.status != 414) {
-    WriteError(res, cut->status, cut->message);
+    fail(cut->status, cut->message);
     return httplib::Server::HandlerResponse::Handled;
   }
   if (!res.body.empty()) return httplib::Server::HandlerResponse::Handled;
   switch (res.status) {
     case 404:
       if (HasEncodedSlash(req)) {
-        WriteError(res, 400, kEncodedSlashError);
+        fail(400, kEncodedSlashError);
       } else {
-        WriteError(res, 404, "no such endpoint: " + req.method + " " + req.path.substr(0, 200));
+        fail(404, "no such endpoint: " + req.method + " " + req.path.substr(0, 200));
       }
       break;
     case 413:
       if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") == 0) {
-        WriteError(res, 413,
-                   "form-encoded bodies are limited to 8192 bytes; send documents with "
-                   "Content-Type: application/json");
+        fail(413,
+             "form-encoded bodies are limited to 8192 bytes; send documents with "
+             "Content-Type: application/json");
       } else {
-        WriteError(res, 413,
-                   "the request body is larger than the limit of " +
-                       std::to_string(ctx.options.max_body_bytes) + " bytes; nothing was stored");
+        fail(413, "the request body is larger than the limit of " +
+                      std::to_string(ctx.options.max_body_bytes) + " bytes; nothing was stored");
       }
       break;
     case 414:
-      WriteError(res, 414, "the request URI is too long");
+      fail(414, "the request URI is too long");
       break;
     case 416:  // httplib's, before routing: a Range header it cannot parse
-      WriteError(res, 416,
-                 "the Range header is malformed; pdfs serves no byte ranges, so leave it out "
-                 "(ranges of documents are locations in the path)");
+      fail(416,
+           "the Range header is malformed; pdfs serves no byte ranges, so leave it out "
+           "(ranges of documents are locations in the path)");
       break;
     case 400:
       if (UnservedMethod(req.method)) {
@@ -146,16 +150,14 @@ httplib::Server::HandlerResponse FillErrorBody(RouteContext& ctx, const httplib:
         const std::string path = req.target.substr(0, req.target.find('?'));
         const std::string allow = AllowedMethods(ctx, path.empty() ? req.path : path);
         if (!allow.empty()) res.set_header("Allow", allow);
-        WriteError(res, 501,
-                   "the method " + req.method.substr(0, 20) + " is not implemented by pdfs" +
-                       (allow.empty() ? std::string() : "; use " + allow));
+        fail(501, "the method " + req.method.substr(0, 20) + " is not implemented by pdfs" +
+                      (allow.empty() ? std::string() : "; use " + allow));
       } else {  // (a request without a length has an empty body: connection_guard.cc)
-        WriteError(res, 400, "the request is malformed");
+        fail(400, "the request is malformed");
       }
       break;
     default:
-      WriteError(res, res.status,
-                 "the request failed with HTTP status " + std::to_string(res.status));
+      fail(res.status, "the request failed with HTTP status " + std::to_string(res.status));
       break;
   }
   return httplib::Server::HandlerResponse::Handled;
@@ -188,6 +190,7 @@ class Server::Impl {
     ctx_.options = std::move(options);
     families_.push_back(NewStreamRoutes());
     families_.push_back(NewKatarRoutes());
+    families_.push_back(NewHubRoutes());
     std::vector<const RouteFamily*> reported;
     for (const auto& family : families_) reported.push_back(family.get());
     families_.push_back(NewServiceRoutes(std::move(reported)));
@@ -212,7 +215,7 @@ class Server::Impl {
           return FillErrorBody(ctx_, req, res);
         }));
     svr_.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
           std::string what = "unknown exception";
           try {
             std::rethrow_exception(ep);
@@ -221,7 +224,7 @@ class Server::Impl {
           } catch (...) {
           }
           std::fprintf(stderr, "pdfs: internal error while serving a request: %s\n", what.c_str());
-          WriteError(res, 500, "internal error: " + what);
+          WriteError(res, 500, "internal error: " + what, ErrorShapeFor(ctx_, req.path));
         });
     svr_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       Metrics& m = ctx_.metrics;
@@ -245,7 +248,8 @@ class Server::Impl {
           const std::string allow = AllowedMethods(ctx_, req.path);
           if (!allow.empty() && !MethodIn(req.method, allow)) {
             res.set_header("Allow", allow);
-            WriteError(res, 405, req.method + " is not allowed here; use " + allow);
+            WriteError(res, 405, req.method + " is not allowed here; use " + allow,
+                       ErrorShapeFor(ctx_, req.path));
             return 405;
           }
           uint64_t length = 0;
@@ -262,7 +266,8 @@ class Server::Impl {
     //
     // Every response carries a Date (RFC 9110 6.6.1). pdfs serves no byte
     // ranges, so a HEAD is not told "Accept-Ranges: bytes" (httplib's).
-    svr_.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    svr_.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      for (const auto& family : families_) family->AfterRouting(req, res);
       if (GuardedServer::WillClose() && !res.has_header("Connection")) {
         res.set_header("Connection", "close");
       }
@@ -278,10 +283,14 @@ class Server::Impl {
     });
     // An HTTP/1.1 request without a Host header is refused (RFC 9112 3.2),
     // before its body is read.
-    svr_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    svr_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (req.version == "HTTP/1.1" && !req.has_header("Host")) {
-        WriteError(res, 400, "an HTTP/1.1 request must carry a Host header");
+        WriteError(res, 400, "an HTTP/1.1 request must carry a Host header",
+                   ErrorShapeFor(ctx_, req.path));
         return httplib::Server::HandlerResponse::Handled;
+      }
+      for (const auto& family : families_) {
+        if (family->BeforeRouting(req, res)) return httplib::Server::HandlerResponse::Handled;
       }
       return httplib::Server::HandlerResponse::Unhandled;
     });

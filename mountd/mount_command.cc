@@ -43,6 +43,7 @@ namespace pdfs::mountd {
 const char kMountHelp[] =
     "  pdfs mount MOUNTPOINT [--data DIR] [--listen ADDR:PORT] [-f] [-d] [-o OPTS]\n"
     "             [--no-sync] [--max-body BYTES] [--threads N] [--max-wait SECONDS]\n"
+    "             [--stable-seconds S]\n"
     "             [--min-free-space BYTES] [--retention-period SECONDS]\n"
     "      Mount the streams at MOUNTPOINT: topics are directories, documents are\n"
     "      files 000000.json ..., writing a new name appends. Serves HTTP from the same\n"

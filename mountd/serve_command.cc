@@ -10,6 +10,7 @@ namespace pdfs::mountd {
 const char kServeHelp[] =
     "  pdfs serve [--data DIR] [--listen ADDR:PORT] [--mount MOUNTPOINT] [--no-sync]\n"
     "             [--max-body BYTES] [--threads N] [--max-wait SECONDS]\n"
+    "             [--stable-seconds S]\n"
     "             [--min-free-space BYTES] [--retention-period SECONDS]\n"
     "      Serve the stream API over HTTP (default 127.0.0.1:9080) in the foreground\n"
     "      until SIGINT/SIGTERM; with --mount, also mount the streams at MOUNTPOINT.\n"

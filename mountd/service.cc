@@ -10,12 +10,14 @@ namespace {
 
 // A pass less often than weekly would let retention_ms of a day keep a week.
 constexpr uint64_t kMaxRetentionPeriodSeconds = 7 * 24 * 3600;
+// The Hub's stable window; an hour is already far beyond any clock skew.
+constexpr uint64_t kMaxStableSeconds = 3600;
 
 }  // namespace
 
 std::set<std::string> ServiceValueOptions() {
-  return {"data",     "listen",         "max-body",        "threads",
-          "max-wait", "min-free-space", "retention-period"};
+  return {"data",     "listen",         "max-body",         "threads",
+          "max-wait", "min-free-space", "retention-period", "stable-seconds"};
 }
 std::set<std::string> ServiceFlags() { return {"no-sync"}; }
 
@@ -31,12 +33,13 @@ bool ReadServiceConfig(Args& args, bool listen_by_default, ServiceConfig* config
       return false;
     }
   }
-  uint64_t max_body = 0, threads = 0, max_wait = 0, min_free = 0, retention = 0;
+  uint64_t max_body = 0, threads = 0, max_wait = 0, min_free = 0, retention = 0, stable = 0;
   if (!args.GetU64("min-free-space", config->store.min_free_disk_bytes, &min_free) ||
       !args.GetU64("retention-period", config->retention_period.count(), &retention) ||
       !args.GetU64("max-body", config->http.max_body_bytes, &max_body) ||
       !args.GetU64("threads", config->http.threads, &threads) ||
-      !args.GetU64("max-wait", config->http.max_wait_seconds, &max_wait)) {
+      !args.GetU64("max-wait", config->http.max_wait_seconds, &max_wait) ||
+      !args.GetU64("stable-seconds", config->http.hub_stable_seconds, &stable)) {
     std::fprintf(stderr, "pdfs: %s\n", args.error().c_str());
     return false;
   }
@@ -49,6 +52,12 @@ bool ReadServiceConfig(Args& args, bool listen_by_default, ServiceConfig* config
                  static_cast<unsigned long long>(kMaxRetentionPeriodSeconds));
     return false;
   }
+  if (stable > kMaxStableSeconds) {
+    std::fprintf(stderr, "pdfs: --stable-seconds must be from 0 to %llu\n",
+                 static_cast<unsigned long long>(kMaxStableSeconds));
+    return false;
+  }
+  config->http.hub_stable_seconds = stable;
   config->retention_period = std::chrono::seconds(retention);
   config->store.min_free_disk_bytes = min_free;
   config->http.max_body_bytes = max_body;

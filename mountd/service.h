@@ -26,7 +26,8 @@ struct ServiceConfig {
 };
 
 // Option names ServiceConfig reads (for Args): data, listen, max-body,
-// threads, max-wait, min-free-space, retention-period; flag no-sync.
+// threads, max-wait, min-free-space, retention-period, stable-seconds; flag
+// no-sync.
 std::set<std::string> ServiceValueOptions();
 std::set<std::string> ServiceFlags();
 

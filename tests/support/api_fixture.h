@@ -47,6 +47,7 @@ class ApiTest : public ::testing::TestWithParam<Target> {
       server_options.max_body_bytes = kMaxBody;
       server_options.threads = 16;
       server_options.max_wait_seconds = 10;
+      server_options.hub_stable_seconds = stable_seconds_;
       server_ = std::make_unique<http::Server>(store_.get(), server_options);
       ASSERT_TRUE(server_->Start().ok());
       port_ = server_->port();
@@ -54,7 +55,8 @@ class ApiTest : public ::testing::TestWithParam<Target> {
       process_ = std::make_unique<PdfsServe>(
           PDFS_BINARY, dir_.Sub("data"),
           std::vector<std::string>{"--max-body", std::to_string(kMaxBody), "--max-wait", "10",
-                                   "--threads", "16"});
+                                   "--threads", "16", "--stable-seconds",
+                                   std::to_string(stable_seconds_)});
       ASSERT_TRUE(process_->ok());
       port_ = process_->port();
     }
@@ -118,6 +120,9 @@ class ApiTest : public ::testing::TestWithParam<Target> {
         << "code " << j["code"] << " does not stand for HTTP " << status;
   }
 
+  // The Hub's stable window both targets run with; a suite may set it in
+  // its constructor.
+  uint64_t stable_seconds_ = 5;
   TempDir dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<http::Server> server_;

@@ -30,6 +30,9 @@ class [[nodiscard]] Status {
     kNoSpace,          // the disk is full; reads still work, retry after freeing space
     kUnavailable,      // the store is shutting down or busy (e.g. data directory held)
     kIOError,          // RocksDB or OS failure
+    // The change is refused by the topic's own configuration (a protected or
+    // replicating Hub channel, a historical insert into a live channel).
+    kPermissionDenied,
   };
 
   Status() = default;  // OK
@@ -46,6 +49,9 @@ class [[nodiscard]] Status {
   static Status NoSpace(std::string msg) { return Status(Code::kNoSpace, std::move(msg)); }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
+  static Status PermissionDenied(std::string msg) {
+    return Status(Code::kPermissionDenied, std::move(msg));
+  }
   // A Status with a code known only at run time (a code read back from an
   // error body); kOk gives OK and drops the message.
   static Status FromCode(Code code, std::string msg) {
@@ -61,6 +67,7 @@ class [[nodiscard]] Status {
   bool IsNoSpace() const { return code_ == Code::kNoSpace; }
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
   bool IsIOError() const { return code_ == Code::kIOError; }
+  bool IsPermissionDenied() const { return code_ == Code::kPermissionDenied; }
 
   // The sentence for people, e.g. `topic "metrics" does not exist`. Empty iff ok().
   const std::string& message() const { return message_; }

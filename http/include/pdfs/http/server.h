@@ -1,6 +1,6 @@
 // Every face's HTTP API on one store: the PhatData stream API (docs/PHATDATA.md,
-// as README.md's HTTP API section pins it down), Katar (docs/KATAR.md), and
-// /health and /metrics.
+// as README.md's HTTP API section pins it down), Katar (docs/KATAR.md), Hub
+// channels (docs/HUB.md), and /health and /metrics.
 #ifndef PDFS_HTTP_SERVER_H_
 #define PDFS_HTTP_SERVER_H_
 
@@ -41,6 +41,10 @@ struct ServerOptions {
   size_t threads = 1024;
   // Longest `?wait=` a client may ask for, in seconds. Default: 300.
   uint64_t max_wait_seconds = 300;
+  // The Hub's stable window: Hub queries show only items older than this
+  // many seconds unless a client asks for ?stable=false. 0 shows everything
+  // at once. Default: 5, as the Hub.
+  uint64_t hub_stable_seconds = 5;
 };
 
 // Splits "HOST:PORT" (or "[v6]:PORT", or ":PORT" meaning 127.0.0.1).

@@ -1,0 +1,231 @@
+// Hub channel administration and single inserts.
+#include "pdfs/hub/channels.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "json_text.h"  // engine/topics/
+#include "pdfs/item.h"
+#include "pdfs/topic_name.h"
+#include "pdfs/topics/settings.h"
+
+namespace pdfs::hub {
+
+namespace {
+
+constexpr std::string_view kDefaultContentType = "application/octet-stream";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool EqualIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsChannelName(std::string_view name) {
+  Result<std::string> normal = NormalizeChannelName(name);
+  return normal.ok() && *normal == name;
+}
+
+// A topic made by another face has no creation time of its own: the append
+// time of its first stored item is the best the store knows, else the time
+// its metadata carries (its creation, while it is empty).
+int64_t CreationOf(Store& store, const TopicMeta& meta) {
+  if (meta.documents() > 0) {
+    Result<Record> first = store.Get(meta.topic, meta.first);
+    if (first.ok()) return first->append_time_ms;
+  }
+  return meta.last_append_ms;
+}
+
+Result<ChannelView> ViewOfTopic(Store& store, const std::string& topic,
+                                const topics::TopicSettings& settings) {
+  Result<ChannelConfig> config = ViewOf(settings);
+  if (!config.ok()) return config.status();
+  Result<TopicMeta> meta = store.Stat(topic);
+  if (!meta.ok()) return meta.status();
+  if (config->creation_ms == 0) config->creation_ms = CreationOf(store, *meta);
+  return ChannelView{topic, *config, *meta};
+}
+
+// The existing topic whose name equals `name` ignoring case, if any.
+std::optional<std::string> TopicIgnoringCase(Store& store, std::string_view name) {
+  for (const TopicMeta& meta : store.ListTopics()) {
+    if (!meta.system() && EqualIgnoringCase(meta.topic, name)) return meta.topic;
+  }
+  return std::nullopt;
+}
+
+Result<ChannelView> ChangeChannel(Store& store, const std::string& topic, std::string_view body,
+                                  const Requester& who) {
+  Result<topics::LoadedSettings> updated =
+      topics::UpdateTopicSettings(store, topic, [&](topics::TopicSettings* settings) {
+        return ApplyChannelBody(body, ChannelChange::kUpdate, who, NowMs(), settings);
+      });
+  if (!updated.ok()) return updated.status();
+  return ViewOfTopic(store, topic, updated->settings);
+}
+
+Result<ChannelView> Create(Store& store, const std::string& name, std::string_view body,
+                           const Requester& who) {
+  if (std::optional<std::string> taken = TopicIgnoringCase(store, name)) {
+    if (*taken == name) return Status::AlreadyExists("channel " + name + " already exists");
+    return Status::AlreadyExists("channel " + name + " differs only in case from topic " + *taken +
+                                 "; pdfs topic names are case-sensitive, so use " + *taken +
+                                 " or another name");
+  }
+  topics::TopicSettings settings;
+  Status s = ApplyChannelBody(body, ChannelChange::kCreate, who, NowMs(), &settings);
+  if (!s.ok()) return s;
+  Result<TopicMeta> created = store.CreateTopic(name, topics::SerializeTopicSettings(settings));
+  if (!created.ok()) {
+    if (created.status().IsAlreadyExists()) {
+      return Status::AlreadyExists("channel " + name + " already exists");
+    }
+    return created.status();
+  }
+  return ViewOfTopic(store, name, settings);
+}
+
+}  // namespace
+
+Result<std::string> ResolveChannel(Store& store, std::string_view name) {
+  if (!IsChannelName(name)) {
+    Result<std::string> normal = NormalizeChannelName(name);
+    if (!normal.ok()) return normal.status();
+    return Status::InvalidArgument("channel name must not begin or end with white space");
+  }
+  std::vector<std::string> matches;
+  for (const TopicMeta& meta : store.ListTopics()) {
+    if (meta.system()) continue;
+    if (meta.topic == name) return meta.topic;
+    if (EqualIgnoringCase(meta.topic, name)) matches.push_back(meta.topic);
+  }
+  if (matches.empty()) return Status::NotFound("channel " + std::string(name) + " does not exist");
+  if (matches.size() > 1) {
+    std::string list;
+    for (const std::string& m : matches) list += (list.empty() ? "" : ", ") + m;
+    return Status::Conflict("channel " + std::string(name) +
+                            " matches several topics that differ only in case (" + list +
+                            "); name one of them exactly");
+  }
+  return matches.front();
+}
+
+std::vector<std::string> ListChannels(Store& store) {
+  std::vector<std::string> names;
+  for (const TopicMeta& meta : store.ListTopics()) {
+    if (!meta.system() && IsChannelName(meta.topic)) names.push_back(meta.topic);
+  }
+  return names;
+}
+
+Result<ChannelView> GetChannel(Store& store, std::string_view name) {
+  Result<std::string> topic = ResolveChannel(store, name);
+  if (!topic.ok()) return topic.status();
+  Result<topics::LoadedSettings> loaded = topics::LoadTopicSettings(store, *topic);
+  if (!loaded.ok()) return loaded.status();
+  return ViewOfTopic(store, *topic, loaded->settings);
+}
+
+Result<ChannelView> CreateChannel(Store& store, std::string_view body, const Requester& who) {
+  nlohmann::json doc;
+  Status s = topics::ParseJsonText(body, "the channel config", 64, &doc);
+  if (!s.ok()) return s;
+  if (!doc.is_object()) {
+    return Status::InvalidArgument("the channel config must be a JSON object, not " +
+                                   topics::JsonTypeName(doc));
+  }
+  auto it = doc.find("name");
+  if (it == doc.end() || it->is_null()) {
+    return Status::InvalidArgument("the channel config must have a name");
+  }
+  if (!it->is_string()) {
+    return Status::InvalidArgument("name must be a string, not " + topics::JsonTypeName(*it));
+  }
+  Result<std::string> name = NormalizeChannelName(it->get<std::string>());
+  if (!name.ok()) return name.status();
+  return Create(store, *name, body, who);
+}
+
+Result<UpsertedChannel> PutChannel(Store& store, std::string_view name, std::string_view body,
+                                   const Requester& who) {
+  Result<std::string> topic = ResolveChannel(store, name);
+  if (topic.ok()) {
+    Result<ChannelView> changed = ChangeChannel(store, *topic, body, who);
+    if (!changed.ok()) return changed.status();
+    return UpsertedChannel{std::move(changed).value(), false};
+  }
+  if (!topic.status().IsNotFound()) return topic.status();
+  Result<ChannelView> created = Create(store, std::string(name), body, who);
+  if (created.status().IsAlreadyExists()) {
+    // Created by someone else in between: this PUT becomes the update.
+    Result<ChannelView> changed = ChangeChannel(store, std::string(name), body, who);
+    if (!changed.ok()) return changed.status();
+    return UpsertedChannel{std::move(changed).value(), false};
+  }
+  if (!created.ok()) return created.status();
+  return UpsertedChannel{std::move(created).value(), true};
+}
+
+Result<ChannelView> PatchChannel(Store& store, std::string_view name, std::string_view body,
+                                 const Requester& who) {
+  Result<std::string> topic = ResolveChannel(store, name);
+  if (!topic.ok()) return topic.status();
+  return ChangeChannel(store, *topic, body, who);
+}
+
+Status DeleteChannel(Store& store, std::string_view name, const Requester& who) {
+  Result<ChannelView> channel = GetChannel(store, name);
+  if (!channel.ok()) return channel.status();
+  if (channel->config.protect && !who.local) {
+    return Status::PermissionDenied("channel " + channel->name +
+                                    " is protected: it may be deleted only from the server's "
+                                    "own host");
+  }
+  return store.DeleteTopic(channel->name);
+}
+
+Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string_view content_type,
+                                std::string_view data) {
+  Result<std::string> topic = ResolveChannel(store, name);
+  if (!topic.ok()) return topic.status();
+  Result<topics::LoadedSettings> loaded = topics::LoadTopicSettings(store, *topic);
+  if (!loaded.ok()) return loaded.status();
+  Result<ChannelConfig> config = ViewOf(loaded->settings);
+  if (!config.ok()) return config.status();
+  if (!config->replication_source.empty()) {
+    return Status::PermissionDenied("channel " + *topic +
+                                    " cannot be modified while it replicates from " +
+                                    config->replication_source);
+  }
+  if (data.empty() && !config->allow_zero_bytes) {
+    return Status::InvalidArgument("channel " + *topic +
+                                   " does not allow zero-byte items (allowZeroBytes is false)");
+  }
+  const uint64_t limit =
+      loaded->settings.max_item_bytes.value_or(store.options().max_document_bytes);
+  if (data.size() > limit) {
+    return Status::TooLarge("the item is " + std::to_string(data.size()) + " bytes; channel " +
+                            *topic + " takes items up to " + std::to_string(limit) + " bytes");
+  }
+  ItemBatch batch;
+  Status s = batch.Add(content_type.empty() ? kDefaultContentType : content_type, data);
+  if (!s.ok()) return s;
+  Result<AppendResult> appended = store.Append(*topic, batch);
+  if (!appended.ok()) return appended.status();
+  return InsertedItem{*topic, appended->first_location, appended->meta.last_append_ms};
+}
+
+}  // namespace pdfs::hub

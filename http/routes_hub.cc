@@ -1,0 +1,526 @@
+// Hub channels (docs/HUB.md): the FlightStats Hub V2 channel API on the
+// same topics as every other face. engine/hub does the work (channels.h,
+// keys.h, queries.h); this file parses paths, builds the Hub's HAL links
+// and maps errors, which the Hub answers as plain text.
+//
+//   method  pattern                                   handler
+//   GET     /channel                                  {"_links":{"self","channels":[...]}}
+//   POST    /channel                                  create from the config body     201
+//   GET     /channel/:c                               the config with its _links
+//   PUT     /channel/:c                               create or change                201
+//   PATCH   /channel/:c                               change the named fields         200
+//   DELETE  /channel/:c                               delete                          202
+//   POST    /channel/:c                               insert one item                 201
+//   GET     /channel/:c/status                        latest and earliest links
+//   GET     /channel/:c/latest|earliest               303 to the item (404 if none)
+//   GET     /channel/:c/latest|earliest/N             {"_links":{"self","uris",...}}
+//   GET     /channel/:c/Y/M/D[/h[/m[/s]]]             the items of that period
+//   GET     /channel/:c/Y/M/D/h/m/s/ms                303 to the containing second
+//   GET     /channel/:c/Y/M/D/h/m/s/ms/hash           the item
+//   GET     /channel/:c/<key>/next|previous[/N]       303 to the neighbour, or N of them
+//   OPTIONS on every /channel path                     204 with CORS and Allow
+// Every response under /channel carries Server, Hub-Node and CORS headers;
+// a path ending in '/' is redirected (307) to the one without.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "error_map.h"
+#include "pdfs/hub/channels.h"
+#include "pdfs/hub/keys.h"
+#include "pdfs/hub/queries.h"
+#include "request_helpers.h"
+#include "routes.h"
+
+namespace pdfs::http {
+namespace {
+
+using nlohmann::json;
+using ordered = nlohmann::ordered_json;
+
+constexpr ErrorShape kShape = ErrorShape::kPlainText;
+// The most items a day, hour, minute or second query lists. The answer is
+// one JSON document built in memory; a period with more items is refused
+// with a sentence rather than answered with hundreds of megabytes.
+constexpr size_t kMaxTimeQueryItems = 100000;
+constexpr char kPrefix[] = "/channel";
+
+void Fail(httplib::Response& res, const Status& status) { WriteError(res, status, kShape); }
+void Fail(httplib::Response& res, int http_status, const std::string& message) {
+  WriteError(res, http_status, message, kShape);
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What the Hub face counts, beyond what every family does. Lock-free.
+struct HubCounters {
+  std::atomic<uint64_t> channels_created{0};
+  std::atomic<uint64_t> items_inserted{0};
+  std::atomic<uint64_t> items_served{0};
+};
+
+// The Hub trusts only local clients to undo a channel's protection.
+hub::Requester RequesterOf(const httplib::Request& req) {
+  const std::string& addr = req.remote_addr;
+  return hub::Requester{.local = addr == "127.0.0.1" || addr == "::1" ||
+                                 addr.rfind("::ffff:127.", 0) == 0 || addr.rfind("127.", 0) == 0};
+}
+
+// The base of every link: the scheme and host the client used, or what a
+// proxy in front says they were (X-Forwarded-Proto, X-Forwarded-Host).
+std::string BaseUrl(const httplib::Request& req) {
+  std::string proto = req.get_header_value("X-Forwarded-Proto");
+  if (proto != "https") proto = "http";
+  std::string host = req.get_header_value("X-Forwarded-Host");
+  if (host.empty()) host = req.get_header_value("Host");
+  if (host.empty()) host = "localhost";
+  // A host header is echoed into links: keep it to what a host may hold.
+  host.erase(std::remove_if(host.begin(), host.end(),
+                            [](char c) {
+                              return !(std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                                       c == '-' || c == ':' || c == '[' || c == ']');
+                            }),
+             host.end());
+  return proto + "://" + host.substr(0, 255);
+}
+
+// The query string of the request, for links that keep it ("?stable=false").
+std::string QueryOf(const httplib::Request& req) {
+  const size_t q = req.target.find('?');
+  return q == std::string::npos ? std::string() : req.target.substr(q);
+}
+
+json Href(const std::string& url) { return json{{"href", url}}; }
+
+// Links of a channel, as `name` was written in the request (the Hub echoes
+// the client's case).
+std::string ChannelLinks(const std::string& channel_url) {
+  std::string ws = channel_url;
+  ws.replace(0, ws.find("://"), ws.rfind("https", 0) == 0 ? "wss" : "ws");
+  ordered links;
+  links["self"] = Href(channel_url);
+  links["latest"] = Href(channel_url + "/latest");
+  links["earliest"] = Href(channel_url + "/earliest");
+  links["bulk"] = Href(channel_url + "/bulk");
+  links["ws"] = Href(ws + "/ws");
+  links["events"] = Href(channel_url + "/events");
+  links["time"] = Href(channel_url + "/time");
+  links["status"] = Href(channel_url + "/status");
+  return links.dump();
+}
+
+// A query's visibility bound: the Hub shows only items older than the
+// stable window unless ?stable=false.
+int64_t VisibleUntil(const RouteContext& ctx, const httplib::Request& req) {
+  if (req.get_param_value("stable") == "false") return INT64_MAX;
+  const int64_t stable = NowMs() - static_cast<int64_t>(ctx.options.hub_stable_seconds) * 1000;
+  return stable - stable % 1000;  // the Hub truncates the stable time to the second
+}
+
+// N of latest/N, next/N ...: 1..kMaxDirectionCount.
+bool ParseCount(std::string_view text, httplib::Response& res, size_t* n) {
+  size_t value = 0;
+  bool digits = !text.empty() && text.size() <= 9 &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) value = std::stoul(std::string(text));
+  if (!digits || value == 0) {
+    Fail(res, 400,
+         "the count \"" + std::string(text.substr(0, 20)) + "\" must be a number from 1 to " +
+             std::to_string(hub::kMaxDirectionCount));
+    return false;
+  }
+  *n = std::min(value, hub::kMaxDirectionCount);
+  return true;
+}
+
+std::vector<std::string> Split(std::string_view rest) {
+  std::vector<std::string> segments;
+  size_t start = 0;
+  while (start <= rest.size()) {
+    size_t end = rest.find('/', start);
+    if (end == std::string_view::npos) end = rest.size();
+    segments.emplace_back(rest.substr(start, end - start));
+    start = end + 1;
+  }
+  return segments;
+}
+
+bool IsNumber(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// True if Accept admits `type` (a media range that matches it, or no
+// Accept at all). Parameters other than q are ignored; q=0 refuses.
+bool Admits(const std::string& accept, const std::string& type) {
+  if (accept.empty()) return true;
+  const std::string bare = type.substr(0, type.find(';'));
+  const std::string major = bare.substr(0, bare.find('/'));
+  size_t start = 0;
+  while (start < accept.size()) {
+    size_t end = accept.find(',', start);
+    if (end == std::string::npos) end = accept.size();
+    std::string range = accept.substr(start, end - start);
+    start = end + 1;
+    const size_t semi = range.find(';');
+    std::string params = semi == std::string::npos ? "" : range.substr(semi);
+    range = range.substr(0, semi);
+    range.erase(std::remove(range.begin(), range.end(), ' '), range.end());
+    params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
+    if (params.find(";q=0") != std::string::npos &&
+        params.find_first_of("123456789", params.find(";q=0")) == std::string::npos) {
+      continue;
+    }
+    if (range == "*/*" || range == major + "/*" || strcasecmp(range.c_str(), bare.c_str()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+class HubRoutes : public RouteFamily {
+ public:
+  void Register(httplib::Server& server, RouteContext& ctx) override {
+    ctx_ = &ctx;
+    ClaimErrorShape(ctx, kPrefix, kShape);
+    const std::string channels = R"(/channel)";
+    const std::string channel = R"(/channel/([^/]+))";
+    const std::string below = R"(/channel/([^/]+)/(.+))";
+
+    server.Get(channels, [this](const httplib::Request& req, httplib::Response& res) {
+      ListChannels(req, res);
+    });
+    server.Post(channels, [this](const httplib::Request& req, httplib::Response& res) {
+      Result<hub::ChannelView> created =
+          hub::CreateChannel(*ctx_->store, req.body, RequesterOf(req));
+      if (!created.ok()) return Fail(res, created.status());
+      ++counters_.channels_created;
+      AnswerConfig(req, res, *created, created->name, 201);
+      res.set_header("Location", ChannelUrl(req, created->name));
+    });
+    server.Get(channel, [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string name = req.matches[1];
+      Result<hub::ChannelView> view = hub::GetChannel(*ctx_->store, name);
+      if (!view.ok()) return Fail(res, view.status());
+      AnswerConfig(req, res, *view, name, 200);
+    });
+    server.Put(channel, [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string name = req.matches[1];
+      Result<hub::UpsertedChannel> put =
+          hub::PutChannel(*ctx_->store, name, req.body, RequesterOf(req));
+      if (!put.ok()) return Fail(res, put.status());
+      if (put->created) ++counters_.channels_created;
+      // The Hub answers 201 to every PUT, creation or not.
+      AnswerConfig(req, res, put->view, name, 201);
+      res.set_header("Location", ChannelUrl(req, name));
+    });
+    server.Patch(channel, [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string name = req.matches[1];
+      Result<hub::ChannelView> patched =
+          hub::PatchChannel(*ctx_->store, name, req.body, RequesterOf(req));
+      if (!patched.ok()) return Fail(res, patched.status());
+      AnswerConfig(req, res, *patched, name, 200);
+    });
+    server.Delete(channel, [this](const httplib::Request& req, httplib::Response& res) {
+      Status s = hub::DeleteChannel(*ctx_->store, req.matches[1].str(), RequesterOf(req));
+      if (!s.ok()) return Fail(res, s);
+      res.status = 202;
+    });
+    server.Post(channel,
+                [this](const httplib::Request& req, httplib::Response& res) { Insert(req, res); });
+    server.Get(below,
+               [this](const httplib::Request& req, httplib::Response& res) { Read(req, res); });
+
+    RegisterMethodNotAllowed(server, ctx, channels, kGet | kPost);
+    RegisterMethodNotAllowed(server, ctx, channel, kGet | kPost | kPut | kPatch | kDelete);
+    RegisterMethodNotAllowed(server, ctx, below, kGet);
+  }
+
+  bool BeforeRouting(const httplib::Request& req, httplib::Response& res) const override {
+    if (!Owns(req.path) || req.path.size() <= 1 || req.path.back() != '/') return false;
+    // The Hub's RemoveSlashFilter: /channel/c/ is /channel/c.
+    std::string target = req.path;
+    while (target.size() > 1 && target.back() == '/') target.pop_back();
+    res.status = 307;
+    res.set_header("Location", BaseUrl(req) + target + QueryOf(req));
+    return true;
+  }
+
+  void AfterRouting(const httplib::Request& req, httplib::Response& res) const override {
+    if (!Owns(req.path)) return;
+    res.set_header("Server", "Hub/pdfs-" PDFS_VERSION);
+    res.set_header("Hub-Node", req.local_addr + ":" + std::to_string(req.local_port));
+    res.set_header("Access-Control-Allow-Origin", "*");
+    res.set_header("Access-Control-Allow-Headers", "origin, content-type, accept, authorization");
+    res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS, HEAD");
+  }
+
+  void AppendMetrics(MetricsText& out) const override {
+    out.Add("pdfs_hub_channels_created_total", "counter",
+            "Channels created with POST /channel or PUT /channel/NAME.",
+            counters_.channels_created);
+    out.Add("pdfs_hub_items_inserted_total", "counter", "Items inserted with POST /channel/NAME.",
+            counters_.items_inserted);
+    out.Add("pdfs_hub_items_served_total", "counter", "Items read by key.", counters_.items_served);
+  }
+
+ private:
+  static bool Owns(const std::string& path) {
+    return path == kPrefix || path.rfind(std::string(kPrefix) + "/", 0) == 0;
+  }
+
+  static std::string ChannelUrl(const httplib::Request& req, const std::string& name) {
+    return BaseUrl(req) + kPrefix + "/" + name;
+  }
+
+  static std::string ItemUrl(const httplib::Request& req, const std::string& name,
+                             const hub::ContentKey& key) {
+    return ChannelUrl(req, name) + "/" + key.ToPath();
+  }
+
+  void AnswerConfig(const httplib::Request& req, httplib::Response& res,
+                    const hub::ChannelView& view, const std::string& name_as_asked,
+                    int status) const {
+    res.status = status;
+    res.set_content(hub::SerializeChannelConfig(view.name, view.config,
+                                                ChannelLinks(ChannelUrl(req, name_as_asked))),
+                    kJson);
+  }
+
+  void ListChannels(const httplib::Request& req, httplib::Response& res) const {
+    json list = json::array();
+    for (const std::string& name : hub::ListChannels(*ctx_->store)) {
+      list.push_back({{"name", name}, {"href", ChannelUrl(req, name)}});
+    }
+    ordered links;
+    links["self"] = Href(BaseUrl(req) + kPrefix);
+    links["channels"] = std::move(list);
+    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+  }
+
+  void Insert(const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    Result<hub::InsertedItem> inserted =
+        hub::InsertItem(*ctx_->store, name, req.get_header_value("Content-Type"), req.body);
+    if (!inserted.ok()) return Fail(res, inserted.status());
+    ++counters_.items_inserted;
+    ++ctx_->metrics.appended_documents;
+    const hub::ContentKey key = hub::KeyOf(inserted->time_ms, inserted->location);
+    const std::string url = ItemUrl(req, name, key);
+    ordered body;
+    body["timestamp"] = hub::FormatIso8601Millis(inserted->time_ms);
+    body["_links"] = {{"channel", Href(ChannelUrl(req, name))}, {"self", Href(url)}};
+    res.status = 201;
+    res.set_header("Location", url);
+    res.set_content(body.dump(), kJson);
+  }
+
+  // Everything below /channel/:c that is read: dispatched on the segments.
+  void Read(const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    const std::vector<std::string> segs = Split(req.matches[2].str());
+    Result<std::string> topic = hub::ResolveChannel(*ctx_->store, name);
+    if (!topic.ok()) return Fail(res, topic.status());
+    const int64_t visible = VisibleUntil(*ctx_, req);
+    const std::string& first = segs[0];
+    if ((first == "latest" || first == "earliest") && segs.size() <= 2) {
+      return Ends(req, res, name, *topic, first == "latest", segs, visible);
+    }
+    if (first == "status" && segs.size() == 1) return ChannelStatus(req, res, name, *topic);
+    if (!IsNumber(first)) {
+      return Fail(res, 404, "no such endpoint: GET " + req.path.substr(0, 200));
+    }
+    size_t numbers = 0;
+    while (numbers < segs.size() && numbers < 7 && IsNumber(segs[numbers])) ++numbers;
+    // After a full time (7 numbers) comes the hash; after fewer, a direction.
+    const size_t time_segments = numbers == 7 && segs.size() > 7 ? 8 : numbers;
+    std::vector<std::string_view> time_path(segs.begin(), segs.begin() + time_segments);
+    Result<hub::TimePath> path = hub::ParseTimePath(time_path);
+    if (!path.ok()) return Fail(res, path.status());
+    const std::vector<std::string> tail(segs.begin() + time_segments, segs.end());
+    if (tail.empty()) {
+      if (path->hash) return Item(req, res, name, *topic, *path);
+      if (path->unit == hub::TimeUnit::kMillis) {
+        // The Hub: a time without a hash is the second that holds it.
+        res.status = 303;
+        res.set_header("Location", ChannelUrl(req, name) + "/" +
+                                       hub::PeriodPath(path->start_ms, hub::TimeUnit::kSecond) +
+                                       QueryOf(req));
+        return;
+      }
+      return Period(req, res, name, *topic, *path, visible);
+    }
+    const bool next = tail[0][0] == 'n';
+    if ((tail[0][0] != 'n' && tail[0][0] != 'p') || tail.size() > 2 || !path->hash) {
+      return Fail(res, 404,
+                  "no such endpoint: GET " + req.path.substr(0, 200) +
+                      " (next and previous follow a full key: Y/M/D/h/m/s/ms/hash)");
+    }
+    const hub::ContentKey from{path->start_ms, *path->hash};
+    const bool inclusive = req.get_param_value("inclusive") == "true";
+    if (tail.size() == 1) {
+      Result<std::vector<hub::ItemRef>> one =
+          next ? hub::Next(*ctx_->store, *topic, from, 1, inclusive, visible)
+               : hub::Previous(*ctx_->store, *topic, from, 1, inclusive, visible);
+      return RedirectToOne(req, res, name, one, next ? "next" : "previous");
+    }
+    size_t n = 0;
+    if (!ParseCount(tail[1], res, &n)) return;
+    Result<std::vector<hub::ItemRef>> items =
+        next ? hub::Next(*ctx_->store, *topic, from, n, inclusive, visible)
+             : hub::Previous(*ctx_->store, *topic, from, n, inclusive, visible);
+    if (!items.ok()) return Fail(res, items.status());
+    AnswerDirectional(req, res, name, *items, n, from, next);
+  }
+
+  void Ends(const httplib::Request& req, httplib::Response& res, const std::string& name,
+            const std::string& topic, bool latest, const std::vector<std::string>& segs,
+            int64_t visible) {
+    size_t n = 1;
+    if (segs.size() == 2 && !ParseCount(segs[1], res, &n)) return;
+    Result<std::vector<hub::ItemRef>> items = latest
+                                                  ? hub::Latest(*ctx_->store, topic, n, visible)
+                                                  : hub::Earliest(*ctx_->store, topic, n, visible);
+    if (segs.size() == 1) return RedirectToOne(req, res, name, items, segs[0]);
+    if (!items.ok()) return Fail(res, items.status());
+    if (items->empty()) {
+      return Fail(res, 404, "channel " + name + " has no stable items" + StableHint(req));
+    }
+    ordered links;
+    links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
+    links["next"] =
+        Href(ItemUrl(req, name, items->back().key()) + "/next/" + std::to_string(n) + QueryOf(req));
+    links["previous"] = Href(ItemUrl(req, name, items->front().key()) + "/previous/" +
+                             std::to_string(n) + QueryOf(req));
+    links["uris"] = Uris(req, name, *items);
+    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+  }
+
+  static std::string StableHint(const httplib::Request& req) {
+    return req.get_param_value("stable") == "false"
+               ? std::string()
+               : " (items newer than the stable window are shown with ?stable=false)";
+  }
+
+  json Uris(const httplib::Request& req, const std::string& name,
+            const std::vector<hub::ItemRef>& items) const {
+    json uris = json::array();
+    for (const hub::ItemRef& item : items) uris.push_back(ItemUrl(req, name, item.key()));
+    return uris;
+  }
+
+  void RedirectToOne(const httplib::Request& req, httplib::Response& res, const std::string& name,
+                     const Result<std::vector<hub::ItemRef>>& items, const std::string& what) {
+    if (!items.ok()) return Fail(res, items.status());
+    if (items->empty()) {
+      return Fail(res, 404, "channel " + name + " has no " + what + " item" + StableHint(req));
+    }
+    res.status = 303;
+    res.set_header("Location", ItemUrl(req, name, items->front().key()) + QueryOf(req));
+  }
+
+  // The Hub's directional answer: `next` from the last key and `previous`
+  // from the first, or only the link back the way it came when empty.
+  void AnswerDirectional(const httplib::Request& req, httplib::Response& res,
+                         const std::string& name, const std::vector<hub::ItemRef>& items, size_t n,
+                         const hub::ContentKey& from, bool next) const {
+    const std::string count = std::to_string(n) + QueryOf(req);
+    ordered links;
+    links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
+    const std::string from_url = ChannelUrl(req, name) + "/" + from.ToPath();
+    if (!items.empty()) {
+      links["next"] = Href(ItemUrl(req, name, items.back().key()) + "/next/" + count);
+      links["previous"] = Href(ItemUrl(req, name, items.front().key()) + "/previous/" + count);
+    } else if (next) {
+      links["previous"] = Href(from_url + "/previous/" + count);
+    } else {
+      links["next"] = Href(from_url + "/next/" + count);
+    }
+    links["uris"] = Uris(req, name, items);
+    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+  }
+
+  void Item(const httplib::Request& req, httplib::Response& res, const std::string& name,
+            const std::string& topic, const hub::TimePath& path) {
+    const hub::ContentKey key{path.start_ms, *path.hash};
+    Result<Record> record = hub::GetItem(*ctx_->store, topic, key);
+    if (!record.ok()) return Fail(res, record.status());
+    if (!Admits(req.get_header_value("Accept"), record->content_type)) {
+      return Fail(
+          res, 406,
+          "the item is " + record->content_type + ", which the Accept header does not admit");
+    }
+    ++counters_.items_served;
+    ++ctx_->metrics.served_documents;
+    const std::string url = ItemUrl(req, name, key);
+    res.set_header("Creation-Date", hub::FormatIso8601Millis(record->append_time_ms));
+    res.set_header("Link", "<" + url + "/previous>;rel=\"previous\"");
+    res.set_header("Link", "<" + url + "/next>;rel=\"next\"");
+    res.set_header("X-Item-Length", std::to_string(record->data.size()));
+    res.set_content(std::move(record->data), record->content_type);
+  }
+
+  // Day, hour, minute and second queries.
+  void Period(const httplib::Request& req, httplib::Response& res, const std::string& name,
+              const std::string& topic, const hub::TimePath& path, int64_t visible) {
+    const int64_t end = path.end_ms();
+    Result<hub::TimeRangeResult> range =
+        hub::TimeRange(*ctx_->store, topic, path.start_ms, end, visible, kMaxTimeQueryItems);
+    if (!range.ok()) return Fail(res, range.status());
+    if (range->truncated) {
+      return Fail(res, 413,
+                  "the period holds more than " + std::to_string(kMaxTimeQueryItems) +
+                      " items; ask for a shorter one, or page with next/N");
+    }
+    const int64_t length = end - path.start_ms;
+    auto period_url = [&](int64_t start) {
+      return ChannelUrl(req, name) + "/" + hub::PeriodPath(start, path.unit) + QueryOf(req);
+    };
+    ordered links;
+    links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
+    // The next period is linked once this one is over: before the stable
+    // time, or before now with stable=false.
+    if (end <= std::min(visible, NowMs())) links["next"] = Href(period_url(path.start_ms + length));
+    links["previous"] = Href(period_url(path.start_ms - length));
+    links["uris"] = Uris(req, name, range->items);
+    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+  }
+
+  void ChannelStatus(const httplib::Request& req, httplib::Response& res, const std::string& name,
+                     const std::string& topic) {
+    const int64_t visible = VisibleUntil(*ctx_, req);
+    ordered links;
+    links["self"] = Href(ChannelUrl(req, name) + "/status");
+    for (bool latest : {true, false}) {
+      const char* which = latest ? "latest" : "earliest";
+      Result<std::vector<hub::ItemRef>> items =
+          latest ? hub::Latest(*ctx_->store, topic, 1, visible)
+                 : hub::Earliest(*ctx_->store, topic, 1, visible);
+      if (!items.ok()) return Fail(res, items.status());
+      if (items->empty()) {
+        links[which] = {{"href", ChannelUrl(req, name) + "/" + which},
+                        {"message", "channel is empty"}};
+      } else {
+        links[which] = Href(ItemUrl(req, name, items->front().key()));
+      }
+    }
+    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+  }
+
+  RouteContext* ctx_ = nullptr;
+  HubCounters counters_;
+};
+
+}  // namespace
+
+std::unique_ptr<RouteFamily> NewHubRoutes() { return std::make_unique<HubRoutes>(); }
+
+}  // namespace pdfs::http

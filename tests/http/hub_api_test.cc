@@ -1,0 +1,279 @@
+// The Hub channel face over HTTP (docs/HUB.md): every row served so far and
+// its bad input, against an http::Server in this process and black-box
+// against the real `pdfs serve` program. Errors here are plain text, as the
+// Hub answers them.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "support/api_fixture.h"
+
+namespace pdfs {
+namespace {
+
+using json = nlohmann::json;
+using pdfs::testing::Target;
+
+// The Hub's key format: yyyy/MM/dd/HH/mm/ss/SSS/<hash>.
+const std::regex kItemUrl(
+    R"(http://[^/]+/channel/([A-Za-z0-9_-]+)/(\d{4}/\d{2}/\d{2}/\d{2}/\d{2}/\d{2}/\d{3}/[0-9A-Za-z]{11}))");
+
+class HubApiTest : public testing::ApiTest {
+ protected:
+  HubApiTest() { stable_seconds_ = 1; }
+
+  httplib::Result Put(const std::string& path, const std::string& body) {
+    return client_->Put(path.c_str(), body, "application/json");
+  }
+  httplib::Result Patch(const std::string& path, const std::string& body) {
+    return client_->Patch(path.c_str(), body, "application/json");
+  }
+  json Ok(const httplib::Result& r, int status = 200) {
+    EXPECT_TRUE(r) << "no response";
+    if (!r) return json();
+    EXPECT_EQ(r->status, status) << r->body;
+    return Json(r);
+  }
+  // Inserts `body` and returns the item's URL (the Location).
+  std::string Insert(const std::string& channel, const std::string& body,
+                     const char* type = "text/plain") {
+    auto r = Post("/channel/" + channel, body, type);
+    EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no response");
+    if (!r) return "";
+    return r->get_header_value("Location");
+  }
+  // The path part of a URL the server gave.
+  static std::string PathOf(const std::string& url) {
+    const size_t scheme = url.find("://");
+    return url.substr(url.find('/', scheme + 3));
+  }
+  // A plain-text error with `status` whose sentence holds `fragment`.
+  static void ExpectHubError(const httplib::Result& r, int status, const std::string& fragment) {
+    ASSERT_TRUE(r) << "no response";
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain") << r->body;
+    EXPECT_NE(r->body.find(fragment), std::string::npos) << "error was: " << r->body;
+  }
+};
+
+// --- channels ------------------------------------------------------------
+
+TEST_P(HubApiTest, CreateGetListAndTheSameTopicThroughTheStreamFace) {
+  auto r = Post("/channel", R"({"name":"flights","description":"arrivals"})");
+  json config = Ok(r, 201);
+  EXPECT_EQ(r->get_header_value("Location"),
+            "http://127.0.0.1:" + std::to_string(port_) + "/channel/flights");
+  EXPECT_EQ(config["name"], "flights");
+  EXPECT_EQ(config["ttlDays"], 120);
+  EXPECT_EQ(config["description"], "arrivals");
+  EXPECT_EQ(config["_links"]["self"]["href"], r->get_header_value("Location"));
+  EXPECT_EQ(config["_links"]["latest"]["href"], r->get_header_value("Location") + "/latest");
+  EXPECT_EQ(config["_links"]["ws"]["href"].get<std::string>().rfind("ws://", 0), 0u);
+  EXPECT_EQ(Ok(Get("/channel/flights")), config);
+
+  ASSERT_EQ(Post("/stream/from-stream", R"({"a":1})")->status, 200);
+  json list = Ok(Get("/channel"));
+  ASSERT_EQ(list["_links"]["channels"].size(), 2u);
+  EXPECT_EQ(list["_links"]["channels"][0]["name"], "flights");
+  EXPECT_EQ(list["_links"]["channels"][1]["name"], "from-stream");
+  EXPECT_EQ(Ok(Get("/channel/from-stream"))["keepForever"], true);
+  // The channel is a topic: the stream face sees it, empty.
+  EXPECT_EQ(Ok(Get("/stream/flights"))[0]["count"], 0);
+}
+
+TEST_P(HubApiTest, PutAlwaysAnswers201PatchChangesDeleteAnswers202) {
+  EXPECT_EQ(Ok(Put("/channel/c", ""), 201)["ttlDays"], 120);
+  EXPECT_EQ(Ok(Put("/channel/c", R"({"maxItems":10})"), 201)["maxItems"], 10);
+  json patched = Ok(Patch("/channel/C", R"({"tags":["b","a:1"]})"));
+  EXPECT_EQ(patched["tags"], json::parse(R"(["a:1","b"])"));
+  EXPECT_EQ(patched["maxItems"], 10);
+  // Links echo the case of the request, the name is the topic's.
+  EXPECT_EQ(patched["name"], "c");
+  EXPECT_NE(patched["_links"]["self"]["href"].get<std::string>().find("/channel/C"),
+            std::string::npos);
+  auto d = Delete("/channel/c");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->status, 202);
+  ExpectHubError(Get("/channel/c"), 404, "does not exist");
+  ExpectHubError(Patch("/channel/c", "{}"), 404, "does not exist");
+  ExpectHubError(Delete("/channel/c"), 404, "does not exist");
+}
+
+TEST_P(HubApiTest, BadConfigsAndNamesAreRefusedInPlainTextAndStoreNothing) {
+  ExpectHubError(Post("/channel", "{"), 400, "JSON");
+  ExpectHubError(Post("/channel", R"({"name":""})"), 400, "cannot be blank");
+  ExpectHubError(Post("/channel", R"({"name":"a.b"})"), 400, "may contain only");
+  ExpectHubError(Post("/channel", R"({"name":"c","ttlDays":1,"maxItems":1})"), 400, "only one of");
+  ExpectHubError(Put("/channel/c", R"({"ttlDay":1})"), 400, "unknown channel setting");
+  ExpectHubError(Put("/channel/a.b", "{}"), 400, "may contain only");
+  ASSERT_EQ(Post("/channel", R"({"name":"Dup"})")->status, 201);
+  ExpectHubError(Post("/channel", R"({"name":"Dup"})"), 409, "already exists");
+  ExpectHubError(Post("/channel", R"({"name":"dup"})"), 409, "differs only in case");
+  ExpectHubError(Get("/channel/nothing/here/at/all"), 404, "does not exist");
+  ExpectHubError(Method("TRACE", "/channel"), 501, "not implemented");
+  EXPECT_EQ(Ok(Get("/channel"))["_links"]["channels"].size(), 1u);
+}
+
+TEST_P(HubApiTest, HubPathsCarryServerHubNodeAndCorsAndLoseTheirTrailingSlash) {
+  auto r = Get("/channel");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("Server").rfind("Hub/pdfs-", 0), 0u);
+  EXPECT_EQ(r->get_header_value("Hub-Node"), "127.0.0.1:" + std::to_string(port_));
+  EXPECT_EQ(r->get_header_value("Access-Control-Allow-Origin"), "*");
+  auto missing = Get("/channel/none");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->get_header_value("Access-Control-Allow-Origin"), "*");  // errors too
+  auto options = Method("OPTIONS", "/channel/x");
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->status, 204);
+  EXPECT_EQ(options->get_header_value("Access-Control-Allow-Methods"),
+            "GET, POST, PUT, DELETE, OPTIONS, HEAD");
+  auto slash = Get("/channel/x/?stable=false");
+  ASSERT_TRUE(slash);
+  EXPECT_EQ(slash->status, 307);
+  EXPECT_EQ(PathOf(slash->get_header_value("Location")), "/channel/x?stable=false");
+  // Only Hub paths: the stream face keeps its own answers and no CORS.
+  auto stream = Get("/stream/t/");
+  ASSERT_TRUE(stream);
+  EXPECT_EQ(stream->status, 404);
+  EXPECT_EQ(stream->get_header_value("Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(stream->get_header_value("Content-Type"), "application/json");
+}
+
+TEST_P(HubApiTest, LinksFollowForwardedHostAndProto) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  json config =
+      Ok(Get("/channel/c", {{"X-Forwarded-Host", "headers:9000"}, {"X-Forwarded-Proto", "https"}}));
+  EXPECT_EQ(config["_links"]["self"]["href"], "https://headers:9000/channel/c");
+  EXPECT_EQ(config["_links"]["ws"]["href"], "wss://headers:9000/channel/c/ws");
+}
+
+// --- items -----------------------------------------------------------------
+
+TEST_P(HubApiTest, AnInsertedItemIsReadBackWithItsTypeDateAndLinks) {
+  ASSERT_EQ(Put("/channel/cams", "")->status, 201);
+  const std::string png("\x89PNG\r\n\x1a\n\0\x01", 10);
+  auto r = Post("/channel/cams", png, "image/png");
+  json body = Ok(r, 201);
+  const std::string url = r->get_header_value("Location");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(url, m, kItemUrl)) << url;
+  EXPECT_EQ(body["_links"]["self"]["href"], url);
+  EXPECT_TRUE(std::regex_match(body["timestamp"].get<std::string>(),
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+
+  auto item = Get(PathOf(url));
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->status, 200);
+  EXPECT_EQ(item->body, png);
+  EXPECT_EQ(item->get_header_value("Content-Type"), "image/png");
+  EXPECT_EQ(item->get_header_value("Creation-Date"), body["timestamp"]);
+  EXPECT_EQ(item->get_header_value("X-Item-Length"), "10");
+  EXPECT_EQ(item->get_header_value_count("Link"), 2u);
+  EXPECT_EQ(item->get_header_value("Link", 0), "<" + url + "/previous>;rel=\"previous\"");
+  // The same item through the stream face, with its own type.
+  auto stream = Get("/stream/cams/0");
+  ASSERT_TRUE(stream);
+  EXPECT_EQ(stream->body, png);
+  EXPECT_EQ(stream->get_header_value("Content-Type"), "image/png");
+
+  ExpectHubError(Get(PathOf(url), {{"Accept", "application/json"}}), 406, "image/png");
+  EXPECT_EQ(Get(PathOf(url), {{"Accept", "image/*"}})->status, 200);
+  EXPECT_EQ(Get(PathOf(url), {{"Accept", "text/html, */*;q=0.1"}})->status, 200);
+  // A key whose hash names the location but whose time is not the item's.
+  std::string other_time = PathOf(url);
+  other_time.replace(other_time.size() - 15, 3,
+                     other_time.substr(other_time.size() - 15, 3) == "000" ? "001" : "000");
+  ExpectHubError(Get(other_time), 404, "");
+  ExpectHubError(Post("/channel/none", "x"), 404, "does not exist");
+}
+
+TEST_P(HubApiTest, LatestEarliestNextAndPreviousWalkTheItemsInKeyOrder) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  ExpectHubError(Get("/channel/c/latest?stable=false"), 404, "no latest item");
+  std::vector<std::string> urls;
+  for (int i = 0; i < 5; ++i) urls.push_back(Insert("c", "item " + std::to_string(i)));
+  auto latest = Get("/channel/c/latest?stable=false");
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->status, 303);
+  EXPECT_EQ(latest->get_header_value("Location"), urls[4] + "?stable=false");
+  auto earliest = Get("/channel/c/earliest?stable=false");
+  EXPECT_EQ(earliest->get_header_value("Location"), urls[0] + "?stable=false");
+
+  json last3 = Ok(Get("/channel/c/latest/3?stable=false"));
+  EXPECT_EQ(last3["_links"]["uris"], json({urls[2], urls[3], urls[4]}));
+  json next2 = Ok(Get(PathOf(urls[1]) + "/next/2?stable=false"));
+  EXPECT_EQ(next2["_links"]["uris"], json({urls[2], urls[3]}));
+  EXPECT_EQ(next2["_links"]["next"]["href"], urls[3] + "/next/2?stable=false");
+  EXPECT_EQ(next2["_links"]["previous"]["href"], urls[2] + "/previous/2?stable=false");
+  json inclusive = Ok(Get(PathOf(urls[1]) + "/next/2?stable=false&inclusive=true"));
+  EXPECT_EQ(inclusive["_links"]["uris"], json({urls[1], urls[2]}));
+  json prev = Ok(Get(PathOf(urls[1]) + "/previous/10?stable=false"));
+  EXPECT_EQ(prev["_links"]["uris"], json({urls[0]}));
+  json none = Ok(Get(PathOf(urls[0]) + "/previous/10?stable=false"));
+  EXPECT_EQ(none["_links"]["uris"], json::array());
+  EXPECT_FALSE(none["_links"].contains("previous"));
+  EXPECT_EQ(none["_links"]["next"]["href"], urls[0] + "/next/10?stable=false");
+  auto one = Get(PathOf(urls[2]) + "/next?stable=false");
+  EXPECT_EQ(one->status, 303);
+  EXPECT_EQ(one->get_header_value("Location"), urls[3] + "?stable=false");
+  ExpectHubError(Get(PathOf(urls[4]) + "/next?stable=false"), 404, "no next item");
+  ExpectHubError(Get("/channel/c/latest/0"), 400, "from 1 to 10000");
+  ExpectHubError(Get("/channel/c/latest/x"), 400, "from 1 to 10000");
+
+  json status = Ok(Get("/channel/c/status?stable=false"));
+  EXPECT_EQ(status["_links"]["latest"]["href"], urls[4]);
+  EXPECT_EQ(status["_links"]["earliest"]["href"], urls[0]);
+}
+
+TEST_P(HubApiTest, TheStableWindowHidesTheNewestItemsUntilItPasses) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  const std::string url = Insert("c", "x");
+  ExpectHubError(Get("/channel/c/latest"), 404, "stable=false");
+  EXPECT_EQ(Get("/channel/c/latest?stable=false")->status, 303);
+  json status = Ok(Get("/channel/c/status"));
+  EXPECT_EQ(status["_links"]["latest"]["message"], "channel is empty");
+  // The window here is 1 s, truncated to the second: at most 2 s.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto latest = Get("/channel/c/latest");
+  ASSERT_TRUE(latest);
+  EXPECT_EQ(latest->status, 303);
+  EXPECT_EQ(latest->get_header_value("Location"), url);
+}
+
+TEST_P(HubApiTest, TimeQueriesListThePeriodAndRefuseImpossibleDates) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  const std::string url = Insert("c", "x");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(url, m, kItemUrl)) << url;
+  const std::string key = m[2];  // yyyy/MM/dd/HH/mm/ss/SSS/hash
+  const std::string day = key.substr(0, 10), hour = key.substr(0, 13), second = key.substr(0, 19);
+  for (const std::string& period : {day, hour, second}) {
+    json listed = Ok(Get("/channel/c/" + period + "?stable=false"));
+    EXPECT_EQ(listed["_links"]["uris"], json({url})) << period;
+    EXPECT_TRUE(listed["_links"].contains("previous")) << period;
+    EXPECT_FALSE(listed["_links"].contains("next")) << period;  // the period is not over
+  }
+  // A time with milliseconds and no hash is the second that holds it.
+  auto ms = Get("/channel/c/" + key.substr(0, 23));
+  ASSERT_TRUE(ms);
+  EXPECT_EQ(ms->status, 303);
+  EXPECT_EQ(PathOf(ms->get_header_value("Location")), "/channel/c/" + second);
+  json before = Ok(Get("/channel/c/2001/01/01?stable=false"));
+  EXPECT_EQ(before["_links"]["uris"], json::array());
+  EXPECT_EQ(PathOf(before["_links"]["next"]["href"]), "/channel/c/2001/01/02?stable=false");
+  ExpectHubError(Get("/channel/c/2026/13/40"), 400, "month 13");
+  ExpectHubError(Get("/channel/c/2023/02/29"), 400, "");
+  ExpectHubError(Get("/channel/c/2026/01/01/24"), 400, "hour 24");
+  ExpectHubError(Get("/channel/missing/2026/01/01"), 404, "does not exist");
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, HubApiTest,
+                         ::testing::Values(Target::kInProcess, Target::kRealProgram),
+                         testing::TargetName);
+
+}  // namespace
+}  // namespace pdfs
