@@ -2,8 +2,11 @@
 #include "pdfs/hub/queries.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 namespace pdfs::hub {
 

@@ -11,9 +11,10 @@
 // (reference/hub-api.md §1.4), or kAllVisible for stable=false. GetItem
 // ignores it, as the Hub serves any item by its key.
 //
-// Cost: each list function does at most two FindLocationAtTime binary
-// searches and reads only the run of locations it returns (plus one item to
-// tell whether a time period was cut), never a scan from the front. Those
+// Cost: each list function does at most three FindLocationAtTime binary
+// searches (O(log n) each) and reads only the run of locations it returns
+// (plus one item to tell whether a time period was cut), never a scan from
+// the front. Those
 // reads go through Store::Read, which copies every item's bytes although a
 // key list needs only times and locations: acceptable for N <= 10,000, but a
 // future engine function that reads times only would spare the copies.
