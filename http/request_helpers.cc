@@ -115,4 +115,20 @@ std::string DeletedTopicBody(const std::string& topic) {
   return body.dump();
 }
 
+std::string BaseUrl(const httplib::Request& req) {
+  std::string proto = req.get_header_value("X-Forwarded-Proto");
+  if (proto != "https") proto = "http";
+  std::string host = req.get_header_value("X-Forwarded-Host");
+  if (host.empty()) host = req.get_header_value("Host");
+  if (host.empty()) host = "localhost";
+  // A host header is echoed into links: keep it to what a host may hold.
+  host.erase(std::remove_if(host.begin(), host.end(),
+                            [](char c) {
+                              return !(std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                                       c == '-' || c == ':' || c == '[' || c == ']');
+                            }),
+             host.end());
+  return proto + "://" + host.substr(0, 255);
+}
+
 }  // namespace pdfs::http

@@ -51,6 +51,11 @@ bool WaitDeadline(const httplib::Request& req, httplib::Response& res, const Rou
 bool WaitForLocation(RouteContext& ctx, const std::string& topic, uint64_t location,
                      Clock::time_point deadline, httplib::Response& res);
 
+// "http://host:port": the scheme and host the client used (Host), or what a
+// proxy in front says they were (X-Forwarded-Proto, X-Forwarded-Host); the
+// base of the absolute links some faces answer with (HAL `_links`).
+std::string BaseUrl(const httplib::Request& req);
+
 // {"topic": T, "deleted": true}: the answer to a deleted topic, for every
 // face that deletes one.
 std::string DeletedTopicBody(const std::string& topic);

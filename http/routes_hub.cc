@@ -18,6 +18,8 @@
 //   GET     /channel/:c/Y/M/D/h/m/s/ms                303 to the containing second
 //   GET     /channel/:c/Y/M/D/h/m/s/ms/hash           the item
 //   GET     /channel/:c/<key>/next|previous[/N]       303 to the neighbour, or N of them
+//   POST    /provider (header channelName)            insert, creating the channel   200
+//   GET     /                                         the root links
 //   OPTIONS on every /channel path                     204 with CORS and Allow
 // Every response under /channel carries Server, Hub-Node and CORS headers;
 // a path ending in '/' is redirected (307) to the one without.
@@ -49,6 +51,7 @@ constexpr ErrorShape kShape = ErrorShape::kPlainText;
 // with a sentence rather than answered with hundreds of megabytes.
 constexpr size_t kMaxTimeQueryItems = 100000;
 constexpr char kPrefix[] = "/channel";
+constexpr char kProvider[] = "/provider";
 
 void Fail(httplib::Response& res, const Status& status) { WriteError(res, status, kShape); }
 void Fail(httplib::Response& res, int http_status, const std::string& message) {
@@ -73,24 +76,6 @@ hub::Requester RequesterOf(const httplib::Request& req) {
   const std::string& addr = req.remote_addr;
   return hub::Requester{.local = addr == "127.0.0.1" || addr == "::1" ||
                                  addr.rfind("::ffff:127.", 0) == 0 || addr.rfind("127.", 0) == 0};
-}
-
-// The base of every link: the scheme and host the client used, or what a
-// proxy in front says they were (X-Forwarded-Proto, X-Forwarded-Host).
-std::string BaseUrl(const httplib::Request& req) {
-  std::string proto = req.get_header_value("X-Forwarded-Proto");
-  if (proto != "https") proto = "http";
-  std::string host = req.get_header_value("X-Forwarded-Host");
-  if (host.empty()) host = req.get_header_value("Host");
-  if (host.empty()) host = "localhost";
-  // A host header is echoed into links: keep it to what a host may hold.
-  host.erase(std::remove_if(host.begin(), host.end(),
-                            [](char c) {
-                              return !(std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                                       c == '-' || c == ':' || c == '[' || c == ']');
-                            }),
-             host.end());
-  return proto + "://" + host.substr(0, 255);
 }
 
 // The query string of the request, for links that keep it ("?stable=false").
@@ -191,6 +176,7 @@ class HubRoutes : public RouteFamily {
   void Register(httplib::Server& server, RouteContext& ctx) override {
     ctx_ = &ctx;
     ClaimErrorShape(ctx, kPrefix, kShape);
+    ClaimErrorShape(ctx, kProvider, kShape);
     const std::string channels = R"(/channel)";
     const std::string channel = R"(/channel/([^/]+))";
     const std::string below = R"(/channel/([^/]+)/(.+))";
@@ -238,10 +224,37 @@ class HubRoutes : public RouteFamily {
                 [this](const httplib::Request& req, httplib::Response& res) { Insert(req, res); });
     server.Get(below,
                [this](const httplib::Request& req, httplib::Response& res) { Read(req, res); });
+    // The Hub's provider insert: the channel is named by a header and made
+    // with the defaults if it does not exist; 200 with no body.
+    server.Post(kProvider, [this](const httplib::Request& req, httplib::Response& res) {
+      if (!req.has_header("channelName")) {
+        return Fail(res, 400, "name the channel in a channelName header");
+      }
+      Result<hub::InsertedItem> inserted =
+          hub::ProvideItem(*ctx_->store, req.get_header_value("channelName"),
+                           req.get_header_value("Content-Type"), req.body);
+      if (!inserted.ok()) return Fail(res, inserted.status());
+      ++counters_.items_inserted;
+      ++ctx_->metrics.appended_documents;
+      res.status = 200;
+    });
+    // The Hub's root: links to what is served. (A browser's text/html
+    // request will get the console here once there is one.)
+    server.Get("/", [](const httplib::Request& req, httplib::Response& res) {
+      const std::string base = BaseUrl(req);
+      ordered links;
+      links["self"] = Href(base + "/");
+      links["channel"] = Href(base + kPrefix);
+      links["health"] = Href(base + "/health");
+      links["metrics"] = Href(base + "/metrics");
+      res.set_content(ordered{{"_links", links}}.dump(), kJson);
+    });
 
     RegisterMethodNotAllowed(server, ctx, channels, kGet | kPost);
     RegisterMethodNotAllowed(server, ctx, channel, kGet | kPost | kPut | kPatch | kDelete);
     RegisterMethodNotAllowed(server, ctx, below, kGet);
+    RegisterMethodNotAllowed(server, ctx, kProvider, kPost);
+    RegisterMethodNotAllowed(server, ctx, "/", kGet);
   }
 
   bool BeforeRouting(const httplib::Request& req, httplib::Response& res) const override {
@@ -274,7 +287,7 @@ class HubRoutes : public RouteFamily {
 
  private:
   static bool Owns(const std::string& path) {
-    return path == kPrefix || path.rfind(std::string(kPrefix) + "/", 0) == 0;
+    return path == kPrefix || path.rfind(std::string(kPrefix) + "/", 0) == 0 || path == kProvider;
   }
 
   static std::string ChannelUrl(const httplib::Request& req, const std::string& name) {
@@ -410,10 +423,15 @@ class HubRoutes : public RouteFamily {
                : " (items newer than the stable window are shown with ?stable=false)";
   }
 
+  // The item URLs of a list, ascending, or descending with ?order=d...
+  // (the Hub takes any value that starts with "d").
   json Uris(const httplib::Request& req, const std::string& name,
             const std::vector<hub::ItemRef>& items) const {
     json uris = json::array();
     for (const hub::ItemRef& item : items) uris.push_back(ItemUrl(req, name, item.key()));
+    if (req.get_param_value("order").rfind('d', 0) == 0) {
+      std::reverse(uris.begin(), uris.end());
+    }
     return uris;
   }
 

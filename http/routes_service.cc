@@ -1,7 +1,7 @@
 // Service endpoints, and the 405 helper every family uses.
 //
 //   method  pattern    handler
-//   GET     /health    {"status":"ok","topics":N}
+//   GET     /health    {"status":"ok","topics":N,"healthy":true,"version",...}
 //   GET     /metrics   Prometheus text format 0.0.4
 #include <memory>
 #include <regex>
@@ -9,8 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include <chrono>
+#include <nlohmann/json.hpp>
+
 #include "error_map.h"
+#include "pdfs/hub/keys.h"
 #include "pdfs/topics/retention.h"
+#include "request_helpers.h"
 #include "routes.h"
 
 namespace pdfs::http {
@@ -77,13 +82,28 @@ namespace {
 class ServiceRoutes : public RouteFamily {
  public:
   explicit ServiceRoutes(std::vector<const RouteFamily*> families)
-      : families_(std::move(families)) {}
+      : families_(std::move(families)), started_(std::chrono::system_clock::now()) {}
 
   void Register(httplib::Server& server, RouteContext& ctx) override {
-    server.Get("/health", [&ctx](const httplib::Request&, httplib::Response& res) {
-      res.set_content(
-          "{\"status\":\"ok\",\"topics\":" + std::to_string(ctx.store->ListTopics().size()) + "}",
-          "application/json");
+    // One document for every face: PhatData's status and topics, and the
+    // fields the Hub's clients read (healthy, version, startTime, ...).
+    server.Get("/health", [this, &ctx](const httplib::Request& req, httplib::Response& res) {
+      const auto now = std::chrono::system_clock::now();
+      nlohmann::ordered_json health;
+      health["status"] = "ok";
+      health["topics"] = ctx.store->ListTopics().size();
+      health["healthy"] = true;
+      health["description"] = "pdfs";
+      health["version"] = PDFS_VERSION;
+      health["readOnly"] = false;
+      health["startTime"] = hub::FormatIso8601Millis(
+          std::chrono::duration_cast<std::chrono::milliseconds>(started_.time_since_epoch())
+              .count());
+      health["upTimeHours"] =
+          std::chrono::duration_cast<std::chrono::hours>(now - started_).count();
+      health["_links"] = {{"self", {{"href", BaseUrl(req) + "/health"}}},
+                          {"metrics", {{"href", BaseUrl(req) + "/metrics"}}}};
+      res.set_content(health.dump(), kJson);
     });
     server.Get("/metrics", [this, &ctx](const httplib::Request&, httplib::Response& res) {
       MetricsText out;
@@ -141,6 +161,7 @@ class ServiceRoutes : public RouteFamily {
   }
 
   const std::vector<const RouteFamily*> families_;
+  const std::chrono::system_clock::time_point started_;
 };
 
 }  // namespace

@@ -228,4 +228,16 @@ Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string
   return InsertedItem{*topic, appended->first_location, appended->meta.last_append_ms};
 }
 
+Result<InsertedItem> ProvideItem(Store& store, std::string_view name, std::string_view content_type,
+                                 std::string_view data) {
+  Result<std::string> topic = ResolveChannel(store, name);
+  if (topic.status().IsNotFound()) {
+    Result<ChannelView> created = Create(store, std::string(name), "", Requester{});
+    if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
+  } else if (!topic.ok()) {
+    return topic.status();
+  }
+  return InsertItem(store, name, content_type, data);
+}
+
 }  // namespace pdfs::hub

@@ -271,6 +271,54 @@ TEST_P(HubApiTest, TimeQueriesListThePeriodAndRefuseImpossibleDates) {
   ExpectHubError(Get("/channel/missing/2026/01/01"), 404, "does not exist");
 }
 
+TEST_P(HubApiTest, ProviderInsertsCreateTheChannelWithTheDefaults) {
+  httplib::Headers headers = {{"channelName", "sensors"}};
+  auto r = client_->Post("/provider", headers, "21.5", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(Ok(Get("/channel/sensors"))["ttlDays"], 120);
+  r = client_->Post("/provider", headers, "22.0", "text/plain");
+  EXPECT_EQ(r->status, 200);
+  auto second = Get("/stream/sensors/1");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body, "22.0");
+  EXPECT_EQ(second->get_header_value("Content-Type"), "text/plain");
+  ExpectHubError(Post("/provider", "x", "text/plain"), 400, "channelName");
+  ExpectHubError(client_->Post("/provider", {{"channelName", "a b"}}, "x", "text/plain"), 400,
+                 "may contain only");
+  EXPECT_EQ(Ok(Get("/channel"))["_links"]["channels"].size(), 1u);
+}
+
+TEST_P(HubApiTest, OrderDescendingReversesEveryList) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  std::vector<std::string> urls;
+  for (int i = 0; i < 3; ++i) urls.push_back(Insert("c", std::to_string(i)));
+  EXPECT_EQ(Ok(Get("/channel/c/earliest/3?stable=false&order=descending"))["_links"]["uris"],
+            json({urls[2], urls[1], urls[0]}));
+  EXPECT_EQ(Ok(Get(PathOf(urls[0]) + "/next/2?stable=false&order=d"))["_links"]["uris"],
+            json({urls[2], urls[1]}));
+  EXPECT_EQ(Ok(Get(PathOf(urls[0]) + "/next/2?stable=false&order=ascending"))["_links"]["uris"],
+            json({urls[1], urls[2]}));
+}
+
+TEST_P(HubApiTest, HealthIsOneDocumentForEveryFaceAndTheRootLinksTheChannels) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  json health = Ok(Get("/health"));
+  EXPECT_EQ(health["status"], "ok");  // PhatData's
+  EXPECT_EQ(health["topics"], 1);
+  EXPECT_EQ(health["healthy"], true);  // the Hub's
+  EXPECT_TRUE(health["version"].is_string());
+  EXPECT_EQ(health["readOnly"], false);
+  EXPECT_EQ(health["startTime"].get<std::string>().size(), 24u);
+  EXPECT_EQ(health["upTimeHours"], 0);
+  EXPECT_EQ(PathOf(health["_links"]["metrics"]["href"]), "/metrics");
+  json root = Ok(Get("/"));
+  EXPECT_EQ(root["_links"]["channel"]["href"],
+            "http://127.0.0.1:" + std::to_string(port_) + "/channel");
+  EXPECT_EQ(Ok(Get(PathOf(root["_links"]["channel"]["href"])))["_links"]["channels"].size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, HubApiTest,
                          ::testing::Values(Target::kInProcess, Target::kRealProgram),
                          testing::TargetName);

@@ -85,6 +85,12 @@ struct InsertedItem {
 Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string_view content_type,
                                 std::string_view data);
 
+// POST /provider: as InsertItem, but a channel that does not exist is first
+// created with the Hub's defaults (a concurrent creation is fine).
+// InvalidArgument for a bad name; otherwise the errors of InsertItem.
+Result<InsertedItem> ProvideItem(Store& store, std::string_view name, std::string_view content_type,
+                                 std::string_view data);
+
 }  // namespace pdfs::hub
 
 #endif  // PDFS_ENGINE_HUB_CHANNELS_H_
