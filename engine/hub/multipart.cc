@@ -135,14 +135,14 @@ Status ParseHeaders(std::string_view region, size_t number, BulkPart* part, size
     }
     const size_t colon = trimmed.find(':');
     if (colon == std::string_view::npos) {
-      return Status::InvalidArgument(PartName(number) + " has a header line without a colon: " +
-                                     Quoted(trimmed));
+      return Status::InvalidArgument(PartName(number) +
+                                     " has a header line without a colon: " + Quoted(trimmed));
     }
     const std::string_view name = Trim(trimmed.substr(0, colon));
     const std::string_view value = Trim(trimmed.substr(colon + 1));
     if (name.empty()) {
-      return Status::InvalidArgument(PartName(number) + " has a header line with no name: " +
-                                     Quoted(trimmed));
+      return Status::InvalidArgument(PartName(number) +
+                                     " has a header line with no name: " + Quoted(trimmed));
     }
     if (EqualsIgnoreCase(name, "content-type")) {
       part->content_type = value.empty() ? kDefaultType : value;
