@@ -41,7 +41,7 @@ t_built=$(date +%s)
 echo "ci-fuzz: build took $((t_built - t_start)) s"
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_document fuzz_document_split fuzz_path_params fuzz_http)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_document fuzz_document_split fuzz_path_params fuzz_http fuzz_hub_parsers)
 artifacts=$root/$dir/fuzz-artifacts
 rm -rf "$artifacts"
 mkdir -p "$artifacts/tmp"
