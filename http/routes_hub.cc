@@ -11,6 +11,7 @@
 //   PATCH   /channel/:c                               change the named fields         200
 //   DELETE  /channel/:c                               delete                          202
 //   POST    /channel/:c                               insert one item                 201
+//   POST    /channel/:c/bulk                          multipart/mixed, one item a part 201
 //   GET     /channel/:c/status                        latest and earliest links
 //   GET     /channel/:c/latest|earliest               303 to the item (404 if none)
 //   GET     /channel/:c/latest|earliest/N             {"_links":{"self","uris",...}}
@@ -180,6 +181,11 @@ class HubRoutes : public RouteFamily {
     const std::string channels = R"(/channel)";
     const std::string channel = R"(/channel/([^/]+))";
     const std::string below = R"(/channel/([^/]+)/(.+))";
+    const std::string bulk = R"(/channel/([^/]+)/bulk)";
+    // Not "bulk": httplib tries the handlers that read their own body (the
+    // 405s of RegisterMethodNotAllowed) before the others, so the 405 of an
+    // overlapping pattern would refuse POST .../bulk.
+    const std::string below_but_bulk = R"(/channel/([^/]+)/((?!bulk$).+))";
 
     server.Get(channels, [this](const httplib::Request& req, httplib::Response& res) {
       ListChannels(req, res);
@@ -224,6 +230,9 @@ class HubRoutes : public RouteFamily {
                 [this](const httplib::Request& req, httplib::Response& res) { Insert(req, res); });
     server.Get(below,
                [this](const httplib::Request& req, httplib::Response& res) { Read(req, res); });
+    server.Post(bulk, [this](const httplib::Request& req, httplib::Response& res) {
+      InsertBulk(req, res);
+    });
     // The Hub's provider insert: the channel is named by a header and made
     // with the defaults if it does not exist; 200 with no body.
     server.Post(kProvider, [this](const httplib::Request& req, httplib::Response& res) {
@@ -252,7 +261,8 @@ class HubRoutes : public RouteFamily {
 
     RegisterMethodNotAllowed(server, ctx, channels, kGet | kPost);
     RegisterMethodNotAllowed(server, ctx, channel, kGet | kPost | kPut | kPatch | kDelete);
-    RegisterMethodNotAllowed(server, ctx, below, kGet);
+    RegisterMethodNotAllowed(server, ctx, bulk, kPost);
+    RegisterMethodNotAllowed(server, ctx, below_but_bulk, kGet);
     RegisterMethodNotAllowed(server, ctx, kProvider, kPost);
     RegisterMethodNotAllowed(server, ctx, "/", kGet);
   }
@@ -334,6 +344,37 @@ class HubRoutes : public RouteFamily {
     res.status = 201;
     res.set_header("Location", url);
     res.set_content(body.dump(), kJson);
+  }
+
+  // A multipart/mixed body, each part one item, in one atomic append. The
+  // answer links the items as the Hub does: `uris`, and `self` a next/N
+  // query that lists exactly them.
+  void InsertBulk(const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    Result<std::string> boundary = hub::BoundaryOf(req.get_header_value("Content-Type"));
+    if (!boundary.ok()) return Fail(res, boundary.status());
+    hub::MultipartLimits limits;
+    limits.max_part_bytes = ctx_->store->options().max_document_bytes;
+    Result<std::vector<hub::BulkPart>> parts = hub::ParseMultipart(req.body, *boundary, limits);
+    if (!parts.ok()) return Fail(res, parts.status());
+    Result<hub::InsertedBulk> inserted = hub::InsertBulk(*ctx_->store, name, *parts);
+    if (!inserted.ok()) return Fail(res, inserted.status());
+    counters_.items_inserted += inserted->count;
+    ctx_->metrics.appended_documents += inserted->count;
+    json uris = json::array();
+    for (size_t i = 0; i < inserted->count; ++i) {
+      uris.push_back(
+          ItemUrl(req, name, hub::KeyOf(inserted->time_ms, inserted->first_location + i)));
+    }
+    const std::string self =
+        ItemUrl(req, name, hub::KeyOf(inserted->time_ms, inserted->first_location)) + "/next/" +
+        std::to_string(inserted->count) + "?stable=false&inclusive=true";
+    ordered links;
+    links["self"] = Href(self);
+    links["uris"] = std::move(uris);
+    res.status = 201;
+    res.set_header("Location", self);
+    res.set_content(ordered{{"_links", links}}.dump(), kJson);
   }
 
   // Everything below /channel/:c that is read: dispatched on the segments.

@@ -197,8 +197,16 @@ Status DeleteChannel(Store& store, std::string_view name, const Requester& who) 
   return store.DeleteTopic(channel->name);
 }
 
-Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string_view content_type,
-                                std::string_view data) {
+namespace {
+
+// What the channel admits: resolved once per insert, checked per item.
+struct Admission {
+  std::string topic;
+  bool allow_zero_bytes = true;
+  uint64_t max_item_bytes = 0;
+};
+
+Result<Admission> AdmissionOf(Store& store, std::string_view name) {
   Result<std::string> topic = ResolveChannel(store, name);
   if (!topic.ok()) return topic.status();
   Result<topics::LoadedSettings> loaded = topics::LoadTopicSettings(store, *topic);
@@ -210,22 +218,62 @@ Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string
                                     " cannot be modified while it replicates from " +
                                     config->replication_source);
   }
-  if (data.empty() && !config->allow_zero_bytes) {
-    return Status::InvalidArgument("channel " + *topic +
-                                   " does not allow zero-byte items (allowZeroBytes is false)");
+  return Admission{*topic, config->allow_zero_bytes,
+                   loaded->settings.max_item_bytes.value_or(store.options().max_document_bytes)};
+}
+
+// Adds one item to `batch` if the channel admits it; `what` names it in
+// a sentence ("the item", "part 3").
+Status AddItem(const Admission& admission, const std::string& what, std::string_view content_type,
+               std::string_view data, ItemBatch* batch) {
+  if (data.empty() && !admission.allow_zero_bytes) {
+    return Status::InvalidArgument(what + " has zero bytes, and channel " + admission.topic +
+                                   " does not allow them (allowZeroBytes is false)");
   }
-  const uint64_t limit =
-      loaded->settings.max_item_bytes.value_or(store.options().max_document_bytes);
-  if (data.size() > limit) {
-    return Status::TooLarge("the item is " + std::to_string(data.size()) + " bytes; channel " +
-                            *topic + " takes items up to " + std::to_string(limit) + " bytes");
+  if (data.size() > admission.max_item_bytes) {
+    return Status::TooLarge(what + " is " + std::to_string(data.size()) + " bytes; channel " +
+                            admission.topic + " takes items up to " +
+                            std::to_string(admission.max_item_bytes) + " bytes");
   }
+  Status s = batch->Add(content_type.empty() ? kDefaultContentType : content_type, data);
+  if (!s.ok()) return Status::InvalidArgument(what + ": " + s.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string_view content_type,
+                                std::string_view data) {
+  Result<Admission> admission = AdmissionOf(store, name);
+  if (!admission.ok()) return admission.status();
   ItemBatch batch;
-  Status s = batch.Add(content_type.empty() ? kDefaultContentType : content_type, data);
+  Status s = AddItem(*admission, "the item", content_type, data, &batch);
   if (!s.ok()) return s;
-  Result<AppendResult> appended = store.Append(*topic, batch);
+  Result<AppendResult> appended = store.Append(admission->topic, batch);
   if (!appended.ok()) return appended.status();
-  return InsertedItem{*topic, appended->first_location, appended->meta.last_append_ms};
+  return InsertedItem{admission->topic, appended->first_location, appended->meta.last_append_ms};
+}
+
+Result<InsertedBulk> InsertBulk(Store& store, std::string_view name,
+                                const std::vector<BulkPart>& parts) {
+  Result<Admission> admission = AdmissionOf(store, name);
+  if (!admission.ok()) return admission.status();
+  if (parts.empty()) return Status::InvalidArgument("multipart has no items");
+  ItemBatch batch;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string what = "part " + std::to_string(i + 1);
+    if (!parts[i].content_key.empty()) {
+      return Status::InvalidArgument(what +
+                                     " has a Content-Key: pdfs computes every item's key from "
+                                     "its location, so leave the header out");
+    }
+    Status s = AddItem(*admission, what, parts[i].content_type, parts[i].data, &batch);
+    if (!s.ok()) return s;
+  }
+  Result<AppendResult> appended = store.Append(admission->topic, batch);
+  if (!appended.ok()) return appended.status();
+  return InsertedBulk{admission->topic, appended->first_location, parts.size(),
+                      appended->meta.last_append_ms};
 }
 
 Result<InsertedItem> ProvideItem(Store& store, std::string_view name, std::string_view content_type,

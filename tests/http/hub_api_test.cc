@@ -271,6 +271,45 @@ TEST_P(HubApiTest, TimeQueriesListThePeriodAndRefuseImpossibleDates) {
   ExpectHubError(Get("/channel/missing/2026/01/01"), 404, "does not exist");
 }
 
+TEST_P(HubApiTest, ABulkInsertStoresEveryPartAsOneItemOrNothing) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  // The Hub's own spec shape: a preamble, " \r\n" ending the headers, a
+  // part without a Content-Type (text/plain).
+  const std::string body =
+      "preamble\r\n--abcdefg\r\nContent-Type: application/json\r\n \r\n{\"a\":1}\r\n"
+      "--abcdefg\r\n\r\nsecond part\r\n"
+      "--abcdefg\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n\r\n--abcdefg--\r\n";
+  auto r = Post("/channel/c/bulk", body, "multipart/mixed; boundary=abcdefg");
+  json answer = Ok(r, 201);
+  ASSERT_EQ(answer["_links"]["uris"].size(), 3u);
+  EXPECT_EQ(r->get_header_value("Location"), answer["_links"]["self"]["href"]);
+  // self lists exactly the items inserted.
+  EXPECT_EQ(Ok(Get(PathOf(answer["_links"]["self"]["href"])))["_links"]["uris"],
+            answer["_links"]["uris"]);
+  auto second = Get(PathOf(answer["_links"]["uris"][1]));
+  EXPECT_EQ(second->body, "second part");
+  EXPECT_EQ(second->get_header_value("Content-Type"), "text/plain");
+  auto third = Get(PathOf(answer["_links"]["uris"][2]));
+  EXPECT_EQ(third->body, "\x89PNG\r\n\x1a\n");
+  EXPECT_EQ(third->get_header_value("Content-Type"), "image/png");
+
+  ExpectHubError(Post("/channel/c/bulk", "--b--\r\n", "multipart/mixed; boundary=b"), 400,
+                 "multipart has no items");
+  ExpectHubError(
+      Post("/channel/c/bulk", "--b\r\n\r\nx\r\n--b\r\n\r\ny", "multipart/mixed; boundary=b"), 400,
+      "");
+  ExpectHubError(Post("/channel/c/bulk", "x", "application/json"), 400, "multipart/mixed");
+  // A part over the item limit (which is also the body limit here): 413.
+  const std::string too_big = "--b\r\n\r\nsmall\r\n--b\r\n\r\n" +
+                              std::string(testing::kMaxBody + 1, 'x') + "\r\n--b--\r\n";
+  auto big = Post("/channel/c/bulk", too_big, "multipart/mixed; boundary=b");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  ExpectHubError(Post("/channel/none/bulk", body, "multipart/mixed; boundary=abcdefg"), 404,
+                 "does not exist");
+  EXPECT_EQ(Ok(Get("/stream/c"))[0]["count"], 3);  // none of the refused bulks stored anything
+}
+
 TEST_P(HubApiTest, ProviderInsertsCreateTheChannelWithTheDefaults) {
   httplib::Headers headers = {{"channelName", "sensors"}};
   auto r = client_->Post("/provider", headers, "21.5", "text/plain");

@@ -208,5 +208,29 @@ TEST_F(HubChannelsTest, InsertsStoreAnyBytesWithTheirTypeAndObeyTheConfig) {
   EXPECT_TRUE(store_->Stat("missing").status().IsNotFound());
 }
 
+TEST_F(HubChannelsTest, ABulkInsertIsOneAtomicAppendAndARefusedPartStoresNothing) {
+  Create(R"({"name":"c","allowZeroBytes":false})");
+  std::vector<BulkPart> parts = {{"text/plain", "one", ""}, {"image/png", "two", ""}};
+  Result<InsertedBulk> bulk = InsertBulk(*store_, "c", parts);
+  ASSERT_TRUE(bulk.ok()) << bulk.status().ToString();
+  EXPECT_EQ(bulk->first_location, 0u);
+  EXPECT_EQ(bulk->count, 2u);
+  std::vector<Record> records = Records("c");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].content_type, "image/png");
+  EXPECT_EQ(records[0].append_time_ms, records[1].append_time_ms);
+  EXPECT_EQ(records[0].append_time_ms, bulk->time_ms);
+
+  parts.push_back({"text/plain", "", ""});  // part 3: zero bytes, not allowed here
+  Result<InsertedBulk> refused = InsertBulk(*store_, "c", parts);
+  ASSERT_TRUE(refused.status().IsInvalidArgument());
+  EXPECT_NE(refused.status().message().find("part 3"), std::string::npos);
+  parts.back() = {"text/plain", "x", "2026/01/01/00/00/00/000/abc"};
+  EXPECT_NE(InsertBulk(*store_, "c", parts).status().message().find("Content-Key"),
+            std::string::npos);
+  EXPECT_TRUE(InsertBulk(*store_, "c", {}).status().IsInvalidArgument());
+  EXPECT_EQ(Records("c").size(), 2u);
+}
+
 }  // namespace
 }  // namespace pdfs::hub

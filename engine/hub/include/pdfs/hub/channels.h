@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "pdfs/hub/channel_config.h"
+#include "pdfs/hub/multipart.h"
 #include "pdfs/status.h"
 #include "pdfs/store.h"
 
@@ -84,6 +85,24 @@ struct InsertedItem {
 // limit.
 Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string_view content_type,
                                 std::string_view data);
+
+// Where a bulk insert went: `count` consecutive locations from
+// `first_location`, all appended at `time_ms`. A value type.
+struct InsertedBulk {
+  std::string channel;  // the topic's name
+  uint64_t first_location = 0;
+  size_t count = 0;
+  int64_t time_ms = 0;
+};
+
+// POST /channel/{name}/bulk: stores every part as one item of its content
+// type, in order, in ONE atomic append (all or nothing). The errors of
+// InsertItem for any part (the part named, numbered from 1), and
+// InvalidArgument for no parts, or a part with a Content-Key (pdfs computes
+// keys from locations; keys given by a client are for replication, which is
+// not served yet).
+Result<InsertedBulk> InsertBulk(Store& store, std::string_view name,
+                                const std::vector<BulkPart>& parts);
 
 // POST /provider: as InsertItem, but a channel that does not exist is first
 // created with the Hub's defaults (a concurrent creation is fine).
