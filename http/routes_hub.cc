@@ -13,6 +13,8 @@
 //   POST    /channel/:c                               insert one item                 201
 //   POST    /channel/:c/bulk                          multipart/mixed, one item a part 201
 //   GET     /channel/:c/status                        latest and earliest links
+//   GET     /channel/:c/time                          the time template document
+//   GET     /channel/:c/time/second|minute|hour|day   303 to the current (stable) period
 //   GET     /channel/:c/latest|earliest               303 to the item (404 if none)
 //   GET     /channel/:c/latest|earliest/N             {"_links":{"self","uris",...}}
 //   GET     /channel/:c/Y/M/D[/h[/m[/s]]]             the items of that period
@@ -389,6 +391,7 @@ class HubRoutes : public RouteFamily {
       return Ends(req, res, name, *topic, first == "latest", segs, visible);
     }
     if (first == "status" && segs.size() == 1) return ChannelStatus(req, res, name, *topic);
+    if (first == "time" && segs.size() <= 2) return Time(req, res, name, segs);
     if (!IsNumber(first)) {
       return Fail(res, 404, "no such endpoint: GET " + req.path.substr(0, 200));
     }
@@ -551,6 +554,52 @@ class HubRoutes : public RouteFamily {
     links["previous"] = Href(period_url(path.start_ms - length));
     links["uris"] = Uris(req, name, range->items);
     res.set_content(ordered{{"_links", links}}.dump(), kJson);
+  }
+
+  // /time: the Hub's template document; /time/second|minute|hour|day: 303
+  // to the period that holds the stable time (now with ?stable=false).
+  void Time(const httplib::Request& req, httplib::Response& res, const std::string& name,
+            const std::vector<std::string>& segs) const {
+    static constexpr std::pair<const char*, hub::TimeUnit> kUnits[] = {
+        {"second", hub::TimeUnit::kSecond},
+        {"minute", hub::TimeUnit::kMinute},
+        {"hour", hub::TimeUnit::kHour},
+        {"day", hub::TimeUnit::kDay}};
+    static constexpr const char* kTemplates[] = {
+        "{year}/{month}/{day}/{hour}/{minute}/{second}{?stable}",
+        "{year}/{month}/{day}/{hour}/{minute}{?stable}", "{year}/{month}/{day}/{hour}{?stable}",
+        "{year}/{month}/{day}{?stable}"};
+    const int64_t now = NowMs();
+    const int64_t visible = std::min(VisibleUntil(*ctx_, req), now);
+    const std::string channel_url = ChannelUrl(req, name);
+    if (segs.size() == 2) {
+      for (const auto& [unit_name, unit] : kUnits) {
+        if (segs[1] != unit_name) continue;
+        res.status = 303;
+        res.set_header("Location",
+                       channel_url + "/" + hub::PeriodPath(visible, unit) + QueryOf(req));
+        return;
+      }
+      return Fail(res, 404,
+                  "no such endpoint: GET " + req.path.substr(0, 200) +
+                      " (use /time/second, /time/minute, /time/hour or /time/day)");
+    }
+    ordered links;
+    links["self"] = Href(channel_url + "/time");
+    for (size_t i = 0; i < std::size(kUnits); ++i) {
+      links[kUnits[i].first] = {
+          {"href", channel_url + "/" + hub::PeriodPath(visible, kUnits[i].second) + QueryOf(req)},
+          {"template", channel_url + "/" + kTemplates[i]},
+          {"redirect", channel_url + "/time/" + kUnits[i].first}};
+    }
+    auto instant = [](int64_t ms) {
+      return ordered{{"iso8601", hub::FormatIso8601Millis(ms)}, {"millis", ms}};
+    };
+    ordered body;
+    body["_links"] = std::move(links);
+    body["now"] = instant(now);
+    body["stable"] = instant(std::min(VisibleUntil(*ctx_, req), now));
+    res.set_content(body.dump(), kJson);
   }
 
   void ChannelStatus(const httplib::Request& req, httplib::Response& res, const std::string& name,

@@ -300,14 +300,42 @@ TEST_P(HubApiTest, ABulkInsertStoresEveryPartAsOneItemOrNothing) {
       "");
   ExpectHubError(Post("/channel/c/bulk", "x", "application/json"), 400, "multipart/mixed");
   // A part over the item limit (which is also the body limit here): 413.
-  const std::string too_big = "--b\r\n\r\nsmall\r\n--b\r\n\r\n" +
-                              std::string(testing::kMaxBody + 1, 'x') + "\r\n--b--\r\n";
+  const std::string too_big =
+      "--b\r\n\r\nsmall\r\n--b\r\n\r\n" + std::string(testing::kMaxBody + 1, 'x') + "\r\n--b--\r\n";
   auto big = Post("/channel/c/bulk", too_big, "multipart/mixed; boundary=b");
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 413);
   ExpectHubError(Post("/channel/none/bulk", body, "multipart/mixed; boundary=abcdefg"), 404,
                  "does not exist");
   EXPECT_EQ(Ok(Get("/stream/c"))[0]["count"], 3);  // none of the refused bulks stored anything
+}
+
+TEST_P(HubApiTest, TimeLinksTheCurrentPeriodsAndRedirectsToThem) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  json time = Ok(Get("/channel/c/time"));
+  const int64_t now = time["now"]["millis"];
+  const int64_t stable = time["stable"]["millis"];
+  // The window here is 1 s, truncated to the second.
+  EXPECT_LE(now - stable, 2000);
+  EXPECT_GE(now - stable, 1000);
+  EXPECT_EQ(stable % 1000, 0);
+  EXPECT_EQ(time["stable"]["iso8601"].get<std::string>().size(), 24u);
+  const std::regex day(R"(http://[^/]+/channel/c/\d{4}/\d{2}/\d{2})");
+  EXPECT_TRUE(std::regex_match(time["_links"]["day"]["href"].get<std::string>(), day))
+      << time.dump();
+  EXPECT_EQ(PathOf(time["_links"]["second"]["redirect"]), "/channel/c/time/second");
+  EXPECT_NE(time["_links"]["hour"]["template"].get<std::string>().find("{hour}"),
+            std::string::npos);
+  auto second = Get("/channel/c/time/second?stable=false");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 303);
+  EXPECT_TRUE(std::regex_match(
+      PathOf(second->get_header_value("Location")),
+      std::regex(R"(/channel/c/\d{4}/\d{2}/\d{2}/\d{2}/\d{2}/\d{2}\?stable=false)")));
+  // The redirect's period is a time query that answers.
+  EXPECT_EQ(Get(PathOf(second->get_header_value("Location")))->status, 200);
+  ExpectHubError(Get("/channel/c/time/week"), 404, "/time/day");
+  ExpectHubError(Get("/channel/none/time"), 404, "does not exist");
 }
 
 TEST_P(HubApiTest, ProviderInsertsCreateTheChannelWithTheDefaults) {
