@@ -21,6 +21,10 @@
 //   GET     /channel/:c/Y/M/D/h/m/s/ms                303 to the containing second
 //   GET     /channel/:c/Y/M/D/h/m/s/ms/hash           the item
 //   GET     /channel/:c/<key>/next|previous[/N]       303 to the neighbour, or N of them
+//   GET     /tag                                      {"_links":{"self","tags":[...]}}
+//   GET     /tag/:t                                   self, latest, earliest, time, channels
+//   GET     /tag/:t/latest|earliest[/N], /time..., /Y/M/D[...], /<key>/next|previous[/N]
+//           the union of the tagged channels; ?tag=t on channel paths stays in it
 //   POST    /provider (header channelName)            insert, creating the channel   200
 //   GET     /                                         the root links
 //   OPTIONS on every /channel path                     204 with CORS and Allow
@@ -39,6 +43,7 @@
 #include "pdfs/hub/channels.h"
 #include "pdfs/hub/keys.h"
 #include "pdfs/hub/queries.h"
+#include "pdfs/hub/tags.h"
 #include "request_helpers.h"
 #include "routes.h"
 
@@ -55,6 +60,7 @@ constexpr ErrorShape kShape = ErrorShape::kPlainText;
 constexpr size_t kMaxTimeQueryItems = 100000;
 constexpr char kPrefix[] = "/channel";
 constexpr char kProvider[] = "/provider";
+constexpr char kTagPrefix[] = "/tag";
 
 void Fail(httplib::Response& res, const Status& status) { WriteError(res, status, kShape); }
 void Fail(httplib::Response& res, int http_status, const std::string& message) {
@@ -180,10 +186,13 @@ class HubRoutes : public RouteFamily {
     ctx_ = &ctx;
     ClaimErrorShape(ctx, kPrefix, kShape);
     ClaimErrorShape(ctx, kProvider, kShape);
+    ClaimErrorShape(ctx, kTagPrefix, kShape);
     const std::string channels = R"(/channel)";
     const std::string channel = R"(/channel/([^/]+))";
     const std::string below = R"(/channel/([^/]+)/(.+))";
     const std::string bulk = R"(/channel/([^/]+)/bulk)";
+    const std::string tag = R"(/tag/([^/]+))";
+    const std::string below_tag = R"(/tag/([^/]+)/(.+))";
     // Not "bulk": httplib tries the handlers that read their own body (the
     // 405s of RegisterMethodNotAllowed) before the others, so the 405 of an
     // overlapping pattern would refuse POST .../bulk.
@@ -230,8 +239,17 @@ class HubRoutes : public RouteFamily {
     });
     server.Post(channel,
                 [this](const httplib::Request& req, httplib::Response& res) { Insert(req, res); });
-    server.Get(below,
-               [this](const httplib::Request& req, httplib::Response& res) { Read(req, res); });
+    server.Get(below, [this](const httplib::Request& req, httplib::Response& res) {
+      Read(req, res, false);
+    });
+    server.Get(kTagPrefix,
+               [this](const httplib::Request& req, httplib::Response& res) { ListTags(req, res); });
+    server.Get(tag, [this](const httplib::Request& req, httplib::Response& res) {
+      DescribeTag(req, res);
+    });
+    server.Get(below_tag, [this](const httplib::Request& req, httplib::Response& res) {
+      Read(req, res, true);
+    });
     server.Post(bulk, [this](const httplib::Request& req, httplib::Response& res) {
       InsertBulk(req, res);
     });
@@ -266,6 +284,9 @@ class HubRoutes : public RouteFamily {
     RegisterMethodNotAllowed(server, ctx, bulk, kPost);
     RegisterMethodNotAllowed(server, ctx, below_but_bulk, kGet);
     RegisterMethodNotAllowed(server, ctx, kProvider, kPost);
+    RegisterMethodNotAllowed(server, ctx, kTagPrefix, kGet);
+    RegisterMethodNotAllowed(server, ctx, tag, kGet);
+    RegisterMethodNotAllowed(server, ctx, below_tag, kGet);
     RegisterMethodNotAllowed(server, ctx, "/", kGet);
   }
 
@@ -299,7 +320,14 @@ class HubRoutes : public RouteFamily {
 
  private:
   static bool Owns(const std::string& path) {
-    return path == kPrefix || path.rfind(std::string(kPrefix) + "/", 0) == 0 || path == kProvider;
+    for (std::string_view prefix : {kPrefix, kTagPrefix}) {
+      if (path == prefix ||
+          (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+           path[prefix.size()] == '/')) {
+        return true;
+      }
+    }
+    return path == kProvider;
   }
 
   static std::string ChannelUrl(const httplib::Request& req, const std::string& name) {
@@ -327,6 +355,35 @@ class HubRoutes : public RouteFamily {
     }
     ordered links;
     links["self"] = Href(BaseUrl(req) + kPrefix);
+    links["channels"] = std::move(list);
+    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+  }
+
+  void ListTags(const httplib::Request& req, httplib::Response& res) const {
+    json list = json::array();
+    for (const auto& [tag, channels] : hub::ListTags(*ctx_->store)) {
+      list.push_back({{"name", tag}, {"href", BaseUrl(req) + kTagPrefix + "/" + tag}});
+    }
+    ordered links;
+    links["self"] = Href(BaseUrl(req) + kTagPrefix);
+    links["tags"] = std::move(list);
+    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+  }
+
+  void DescribeTag(const httplib::Request& req, httplib::Response& res) const {
+    const std::string tag = req.matches[1];
+    Result<std::vector<std::string>> channels = hub::ChannelsWithTag(*ctx_->store, tag);
+    if (!channels.ok()) return Fail(res, channels.status());
+    const std::string url = BaseUrl(req) + kTagPrefix + "/" + tag;
+    json list = json::array();
+    for (const std::string& name : *channels) {
+      list.push_back({{"name", name}, {"href", ChannelUrl(req, name)}});
+    }
+    ordered links;
+    links["self"] = Href(url);
+    links["latest"] = Href(url + "/latest");
+    links["earliest"] = Href(url + "/earliest");
+    links["time"] = Href(url + "/time");
     links["channels"] = std::move(list);
     res.set_content(ordered{{"_links", links}}.dump(), kJson);
   }
@@ -379,19 +436,122 @@ class HubRoutes : public RouteFamily {
     res.set_content(ordered{{"_links", links}}.dump(), kJson);
   }
 
-  // Everything below /channel/:c that is read: dispatched on the segments.
-  void Read(const httplib::Request& req, httplib::Response& res) {
+  // What a read walks: one channel, or the union of a tag's channels ("tag
+  // context": a /tag path, or ?tag= on a channel path).
+  struct Scope {
+    std::string what;                   // "channel c" or "tag t", for sentences
+    std::string url;                    // the scope's own URL: periods and /time hang below it
+    std::string name;                   // the channel as the request wrote it (channel scope)
+    std::string topic;                  // its topic (channel scope)
+    std::string tag;                    // non-empty in tag context
+    std::vector<std::string> channels;  // the tag's channels
+    std::string query;                  // what links carry: the request's query (and tag=)
+  };
+
+  Result<Scope> ChannelScope(const httplib::Request& req, const std::string& name) const {
+    Result<std::string> topic = hub::ResolveChannel(*ctx_->store, name);
+    if (!topic.ok()) return topic.status();
+    Scope scope;
+    scope.what = "channel " + name;
+    scope.url = ChannelUrl(req, name);
+    scope.name = name;
+    scope.topic = *topic;
+    scope.query = QueryOf(req);
+    if (req.has_param("tag")) {
+      Result<std::vector<std::string>> channels =
+          hub::ChannelsWithTag(*ctx_->store, req.get_param_value("tag"));
+      if (!channels.ok()) return channels.status();
+      scope.tag = req.get_param_value("tag");
+      scope.channels = std::move(channels).value();
+    }
+    return scope;
+  }
+
+  Result<Scope> TagScope(const httplib::Request& req, const std::string& tag) const {
+    Result<std::vector<std::string>> channels = hub::ChannelsWithTag(*ctx_->store, tag);
+    if (!channels.ok()) return channels.status();
+    std::string query = QueryOf(req);
+    query += (query.empty() ? "?tag=" : "&tag=") + tag;
+    Scope scope;
+    scope.what = "tag " + tag;
+    scope.url = BaseUrl(req) + kTagPrefix + "/" + tag;
+    scope.tag = tag;
+    scope.channels = std::move(channels).value();
+    scope.query = std::move(query);
+    return scope;
+  }
+
+  // The URL of an item of the scope, without a query.
+  std::string ItemUrlIn(const httplib::Request& req, const Scope& scope,
+                        const hub::TaggedItem& t) const {
+    return ItemUrl(req, scope.tag.empty() ? scope.name : t.channel, t.item.key());
+  }
+
+  // The scope's items of one query: `single` for a channel, `tagged` for
+  // the union.
+  template <typename Single, typename Tagged>
+  Result<std::vector<hub::TaggedItem>> Query(const Scope& scope, Single single,
+                                             Tagged tagged) const {
+    if (!scope.tag.empty()) return tagged(scope.channels);
+    Result<std::vector<hub::ItemRef>> items = single(scope.topic);
+    if (!items.ok()) return items.status();
+    std::vector<hub::TaggedItem> out;
+    out.reserve(items->size());
+    for (const hub::ItemRef& item : *items) out.push_back({scope.topic, item});
+    return out;
+  }
+
+  Result<std::vector<hub::TaggedItem>> Ends(const Scope& scope, bool latest, size_t n,
+                                            int64_t visible) const {
+    Store& store = *ctx_->store;
+    return Query(
+        scope,
+        [&](const std::string& topic) {
+          return latest ? hub::Latest(store, topic, n, visible)
+                        : hub::Earliest(store, topic, n, visible);
+        },
+        [&](const std::vector<std::string>& channels) {
+          return latest ? hub::TagLatest(store, channels, n, visible)
+                        : hub::TagEarliest(store, channels, n, visible);
+        });
+  }
+
+  Result<std::vector<hub::TaggedItem>> Direction(const Scope& scope, bool next,
+                                                 const hub::ContentKey& from, size_t n,
+                                                 bool inclusive, int64_t visible) const {
+    Store& store = *ctx_->store;
+    return Query(
+        scope,
+        [&](const std::string& topic) {
+          return next ? hub::Next(store, topic, from, n, inclusive, visible)
+                      : hub::Previous(store, topic, from, n, inclusive, visible);
+        },
+        [&](const std::vector<std::string>& channels) {
+          return next ? hub::TagNext(store, channels, from, scope.topic, n, inclusive, visible)
+                      : hub::TagPrevious(store, channels, from, scope.topic, n, inclusive, visible);
+        });
+  }
+
+  // Everything below /channel/:c and /tag/:t that is read: dispatched on
+  // the segments.
+  void Read(const httplib::Request& req, httplib::Response& res, bool tag_path) {
     const std::string name = req.matches[1];
     const std::vector<std::string> segs = Split(req.matches[2].str());
-    Result<std::string> topic = hub::ResolveChannel(*ctx_->store, name);
-    if (!topic.ok()) return Fail(res, topic.status());
+    Result<Scope> scope = tag_path ? TagScope(req, name) : ChannelScope(req, name);
+    if (!scope.ok()) return Fail(res, scope.status());
     const int64_t visible = VisibleUntil(*ctx_, req);
     const std::string& first = segs[0];
     if ((first == "latest" || first == "earliest") && segs.size() <= 2) {
-      return Ends(req, res, name, *topic, first == "latest", segs, visible);
+      size_t n = 1;
+      if (segs.size() == 2 && !ParseCount(segs[1], res, &n)) return;
+      Result<std::vector<hub::TaggedItem>> items = Ends(*scope, first == "latest", n, visible);
+      if (segs.size() == 1) return RedirectToOne(req, res, *scope, items, first);
+      return AnswerEnds(req, res, *scope, items, n);
     }
-    if (first == "status" && segs.size() == 1) return ChannelStatus(req, res, name, *topic);
-    if (first == "time" && segs.size() <= 2) return Time(req, res, name, segs);
+    if (first == "status" && segs.size() == 1 && !tag_path) {
+      return ChannelStatus(req, res, name, scope->topic);
+    }
+    if (first == "time" && segs.size() <= 2) return Time(req, res, scope->url, segs);
     if (!IsNumber(first)) {
       return Fail(res, 404, "no such endpoint: GET " + req.path.substr(0, 200));
     }
@@ -404,60 +564,47 @@ class HubRoutes : public RouteFamily {
     if (!path.ok()) return Fail(res, path.status());
     const std::vector<std::string> tail(segs.begin() + time_segments, segs.end());
     if (tail.empty()) {
-      if (path->hash) return Item(req, res, name, *topic, *path);
+      if (path->hash && !tag_path) return Item(req, res, name, scope->topic, *path);
       if (path->unit == hub::TimeUnit::kMillis) {
         // The Hub: a time without a hash is the second that holds it.
         res.status = 303;
-        res.set_header("Location", ChannelUrl(req, name) + "/" +
+        res.set_header("Location", scope->url + "/" +
                                        hub::PeriodPath(path->start_ms, hub::TimeUnit::kSecond) +
                                        QueryOf(req));
         return;
       }
-      return Period(req, res, name, *topic, *path, visible);
+      if (!path->hash) return Period(req, res, *scope, *path, visible);
     }
-    const bool next = tail[0][0] == 'n';
-    if ((tail[0][0] != 'n' && tail[0][0] != 'p') || tail.size() > 2 || !path->hash) {
+    if (tail.empty() || (tail[0][0] != 'n' && tail[0][0] != 'p') || tail.size() > 2 ||
+        !path->hash) {
       return Fail(res, 404,
                   "no such endpoint: GET " + req.path.substr(0, 200) +
                       " (next and previous follow a full key: Y/M/D/h/m/s/ms/hash)");
     }
+    const bool next = tail[0][0] == 'n';
     const hub::ContentKey from{path->start_ms, *path->hash};
     const bool inclusive = req.get_param_value("inclusive") == "true";
-    if (tail.size() == 1) {
-      Result<std::vector<hub::ItemRef>> one =
-          next ? hub::Next(*ctx_->store, *topic, from, 1, inclusive, visible)
-               : hub::Previous(*ctx_->store, *topic, from, 1, inclusive, visible);
-      return RedirectToOne(req, res, name, one, next ? "next" : "previous");
-    }
-    size_t n = 0;
-    if (!ParseCount(tail[1], res, &n)) return;
-    Result<std::vector<hub::ItemRef>> items =
-        next ? hub::Next(*ctx_->store, *topic, from, n, inclusive, visible)
-             : hub::Previous(*ctx_->store, *topic, from, n, inclusive, visible);
+    size_t n = 1;
+    if (tail.size() == 2 && !ParseCount(tail[1], res, &n)) return;
+    Result<std::vector<hub::TaggedItem>> items =
+        Direction(*scope, next, from, n, inclusive, visible);
+    if (tail.size() == 1) return RedirectToOne(req, res, *scope, items, tail[0]);
     if (!items.ok()) return Fail(res, items.status());
-    AnswerDirectional(req, res, name, *items, n, from, next);
+    AnswerDirectional(req, res, *scope, *items, n, from, next);
   }
 
-  void Ends(const httplib::Request& req, httplib::Response& res, const std::string& name,
-            const std::string& topic, bool latest, const std::vector<std::string>& segs,
-            int64_t visible) {
-    size_t n = 1;
-    if (segs.size() == 2 && !ParseCount(segs[1], res, &n)) return;
-    Result<std::vector<hub::ItemRef>> items = latest
-                                                  ? hub::Latest(*ctx_->store, topic, n, visible)
-                                                  : hub::Earliest(*ctx_->store, topic, n, visible);
-    if (segs.size() == 1) return RedirectToOne(req, res, name, items, segs[0]);
+  void AnswerEnds(const httplib::Request& req, httplib::Response& res, const Scope& scope,
+                  const Result<std::vector<hub::TaggedItem>>& items, size_t n) const {
     if (!items.ok()) return Fail(res, items.status());
     if (items->empty()) {
-      return Fail(res, 404, "channel " + name + " has no stable items" + StableHint(req));
+      return Fail(res, 404, scope.what + " has no stable items" + StableHint(req));
     }
+    const std::string count = std::to_string(n) + scope.query;
     ordered links;
     links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
-    links["next"] =
-        Href(ItemUrl(req, name, items->back().key()) + "/next/" + std::to_string(n) + QueryOf(req));
-    links["previous"] = Href(ItemUrl(req, name, items->front().key()) + "/previous/" +
-                             std::to_string(n) + QueryOf(req));
-    links["uris"] = Uris(req, name, *items);
+    links["next"] = Href(ItemUrlIn(req, scope, items->back()) + "/next/" + count);
+    links["previous"] = Href(ItemUrlIn(req, scope, items->front()) + "/previous/" + count);
+    links["uris"] = Uris(req, scope, *items);
     res.set_content(ordered{{"_links", links}}.dump(), kJson);
   }
 
@@ -468,45 +615,49 @@ class HubRoutes : public RouteFamily {
   }
 
   // The item URLs of a list, ascending, or descending with ?order=d...
-  // (the Hub takes any value that starts with "d").
-  json Uris(const httplib::Request& req, const std::string& name,
-            const std::vector<hub::ItemRef>& items) const {
+  // (the Hub takes any value that starts with "d"). In tag context each
+  // carries ?tag=, so that its next and previous stay in the union.
+  json Uris(const httplib::Request& req, const Scope& scope,
+            const std::vector<hub::TaggedItem>& items) const {
     json uris = json::array();
-    for (const hub::ItemRef& item : items) uris.push_back(ItemUrl(req, name, item.key()));
+    const std::string suffix = scope.tag.empty() ? "" : "?tag=" + scope.tag;
+    for (const hub::TaggedItem& t : items) uris.push_back(ItemUrlIn(req, scope, t) + suffix);
     if (req.get_param_value("order").rfind('d', 0) == 0) {
       std::reverse(uris.begin(), uris.end());
     }
     return uris;
   }
 
-  void RedirectToOne(const httplib::Request& req, httplib::Response& res, const std::string& name,
-                     const Result<std::vector<hub::ItemRef>>& items, const std::string& what) {
+  void RedirectToOne(const httplib::Request& req, httplib::Response& res, const Scope& scope,
+                     const Result<std::vector<hub::TaggedItem>>& items,
+                     const std::string& what) const {
     if (!items.ok()) return Fail(res, items.status());
     if (items->empty()) {
-      return Fail(res, 404, "channel " + name + " has no " + what + " item" + StableHint(req));
+      return Fail(res, 404,
+                  scope.what + " has no " + what.substr(0, 20) + " item" + StableHint(req));
     }
     res.status = 303;
-    res.set_header("Location", ItemUrl(req, name, items->front().key()) + QueryOf(req));
+    res.set_header("Location", ItemUrlIn(req, scope, items->front()) + scope.query);
   }
 
   // The Hub's directional answer: `next` from the last key and `previous`
   // from the first, or only the link back the way it came when empty.
-  void AnswerDirectional(const httplib::Request& req, httplib::Response& res,
-                         const std::string& name, const std::vector<hub::ItemRef>& items, size_t n,
+  void AnswerDirectional(const httplib::Request& req, httplib::Response& res, const Scope& scope,
+                         const std::vector<hub::TaggedItem>& items, size_t n,
                          const hub::ContentKey& from, bool next) const {
-    const std::string count = std::to_string(n) + QueryOf(req);
+    const std::string count = std::to_string(n) + scope.query;
     ordered links;
     links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
-    const std::string from_url = ChannelUrl(req, name) + "/" + from.ToPath();
+    const std::string from_url = scope.url + "/" + from.ToPath();
     if (!items.empty()) {
-      links["next"] = Href(ItemUrl(req, name, items.back().key()) + "/next/" + count);
-      links["previous"] = Href(ItemUrl(req, name, items.front().key()) + "/previous/" + count);
+      links["next"] = Href(ItemUrlIn(req, scope, items.back()) + "/next/" + count);
+      links["previous"] = Href(ItemUrlIn(req, scope, items.front()) + "/previous/" + count);
     } else if (next) {
       links["previous"] = Href(from_url + "/previous/" + count);
     } else {
       links["next"] = Href(from_url + "/next/" + count);
     }
-    links["uris"] = Uris(req, name, items);
+    links["uris"] = Uris(req, scope, items);
     res.set_content(ordered{{"_links", links}}.dump(), kJson);
   }
 
@@ -531,20 +682,36 @@ class HubRoutes : public RouteFamily {
   }
 
   // Day, hour, minute and second queries.
-  void Period(const httplib::Request& req, httplib::Response& res, const std::string& name,
-              const std::string& topic, const hub::TimePath& path, int64_t visible) {
+  void Period(const httplib::Request& req, httplib::Response& res, const Scope& scope,
+              const hub::TimePath& path, int64_t visible) {
     const int64_t end = path.end_ms();
-    Result<hub::TimeRangeResult> range =
-        hub::TimeRange(*ctx_->store, topic, path.start_ms, end, visible, kMaxTimeQueryItems);
-    if (!range.ok()) return Fail(res, range.status());
-    if (range->truncated) {
+    bool truncated = false;
+    Store& store = *ctx_->store;
+    Result<std::vector<hub::TaggedItem>> items = Query(
+        scope,
+        [&](const std::string& topic) -> Result<std::vector<hub::ItemRef>> {
+          Result<hub::TimeRangeResult> range =
+              hub::TimeRange(store, topic, path.start_ms, end, visible, kMaxTimeQueryItems);
+          if (!range.ok()) return range.status();
+          truncated = range->truncated;
+          return std::move(range->items);
+        },
+        [&](const std::vector<std::string>& channels) -> Result<std::vector<hub::TaggedItem>> {
+          Result<hub::TagRangeResult> range =
+              hub::TagTimeRange(store, channels, path.start_ms, end, visible, kMaxTimeQueryItems);
+          if (!range.ok()) return range.status();
+          truncated = range->truncated;
+          return std::move(range->items);
+        });
+    if (!items.ok()) return Fail(res, items.status());
+    if (truncated) {
       return Fail(res, 413,
                   "the period holds more than " + std::to_string(kMaxTimeQueryItems) +
                       " items; ask for a shorter one, or page with next/N");
     }
     const int64_t length = end - path.start_ms;
     auto period_url = [&](int64_t start) {
-      return ChannelUrl(req, name) + "/" + hub::PeriodPath(start, path.unit) + QueryOf(req);
+      return scope.url + "/" + hub::PeriodPath(start, path.unit) + QueryOf(req);
     };
     ordered links;
     links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
@@ -552,13 +719,13 @@ class HubRoutes : public RouteFamily {
     // time, or before now with stable=false.
     if (end <= std::min(visible, NowMs())) links["next"] = Href(period_url(path.start_ms + length));
     links["previous"] = Href(period_url(path.start_ms - length));
-    links["uris"] = Uris(req, name, range->items);
+    links["uris"] = Uris(req, scope, *items);
     res.set_content(ordered{{"_links", links}}.dump(), kJson);
   }
 
   // /time: the Hub's template document; /time/second|minute|hour|day: 303
   // to the period that holds the stable time (now with ?stable=false).
-  void Time(const httplib::Request& req, httplib::Response& res, const std::string& name,
+  void Time(const httplib::Request& req, httplib::Response& res, const std::string& scope_url,
             const std::vector<std::string>& segs) const {
     static constexpr std::pair<const char*, hub::TimeUnit> kUnits[] = {
         {"second", hub::TimeUnit::kSecond},
@@ -571,7 +738,7 @@ class HubRoutes : public RouteFamily {
         "{year}/{month}/{day}{?stable}"};
     const int64_t now = NowMs();
     const int64_t visible = std::min(VisibleUntil(*ctx_, req), now);
-    const std::string channel_url = ChannelUrl(req, name);
+    const std::string& channel_url = scope_url;
     if (segs.size() == 2) {
       for (const auto& [unit_name, unit] : kUnits) {
         if (segs[1] != unit_name) continue;

@@ -338,6 +338,48 @@ TEST_P(HubApiTest, TimeLinksTheCurrentPeriodsAndRedirectsToThem) {
   ExpectHubError(Get("/channel/none/time"), 404, "does not exist");
 }
 
+TEST_P(HubApiTest, ATagIsTheUnionOfItsChannelsInKeyOrder) {
+  ASSERT_EQ(Put("/channel/a", R"({"tags":["fleet","x"]})")->status, 201);
+  ASSERT_EQ(Put("/channel/b", R"({"tags":["fleet"]})")->status, 201);
+  ASSERT_EQ(Put("/channel/other", "")->status, 201);
+  // Interleaved inserts: a0 b0 a1 b1, each a few ms apart.
+  std::vector<std::string> urls;
+  for (int i = 0; i < 4; ++i) {
+    urls.push_back(Insert(i % 2 ? "b" : "a", std::to_string(i)));
+    Insert("other", "not tagged");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  json tags = Ok(Get("/tag"));
+  ASSERT_EQ(tags["_links"]["tags"].size(), 2u);
+  EXPECT_EQ(tags["_links"]["tags"][0]["name"], "fleet");
+  json fleet = Ok(Get("/tag/fleet"));
+  ASSERT_EQ(fleet["_links"]["channels"].size(), 2u);
+  EXPECT_EQ(fleet["_links"]["channels"][1]["name"], "b");
+  EXPECT_EQ(PathOf(fleet["_links"]["latest"]["href"]), "/tag/fleet/latest");
+
+  auto tagged = [&](size_t i) { return urls[i] + "?tag=fleet"; };
+  json latest3 = Ok(Get("/tag/fleet/latest/3?stable=false"));
+  EXPECT_EQ(latest3["_links"]["uris"], json({tagged(1), tagged(2), tagged(3)}));
+  json earliest = Ok(Get("/tag/fleet/earliest/10?stable=false"));
+  EXPECT_EQ(earliest["_links"]["uris"], json({tagged(0), tagged(1), tagged(2), tagged(3)}));
+  // ?tag= on a channel path stays in the union: next from a0 is b0.
+  json next = Ok(Get(PathOf(urls[0]) + "/next/2?stable=false&tag=fleet"));
+  EXPECT_EQ(next["_links"]["uris"], json({tagged(1), tagged(2)}));
+  auto one = Get(PathOf(urls[3]) + "/previous?stable=false&tag=fleet");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 303);
+  EXPECT_EQ(one->get_header_value("Location"), urls[2] + "?stable=false&tag=fleet");
+  // Without the tag, next stays in the channel.
+  EXPECT_EQ(Ok(Get(PathOf(urls[0]) + "/next/1?stable=false"))["_links"]["uris"], json({urls[2]}));
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(urls[0], m, kItemUrl));
+  json day = Ok(Get("/tag/fleet/" + m[2].str().substr(0, 10) + "?stable=false"));
+  EXPECT_EQ(day["_links"]["uris"].size(), 4u);
+  ExpectHubError(Get("/tag/nothing"), 404, "no channel has the tag");
+  ExpectHubError(Get("/tag/nothing/latest"), 404, "no channel has the tag");
+  ExpectHubError(Get("/tag/bad%20tag"), 400, "a tag is");
+}
+
 TEST_P(HubApiTest, ProviderInsertsCreateTheChannelWithTheDefaults) {
   httplib::Headers headers = {{"channelName", "sensors"}};
   auto r = client_->Post("/provider", headers, "21.5", "text/plain");
