@@ -16,6 +16,7 @@
 #include <cctype>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,11 +49,23 @@ std::string MetaListJson(const std::vector<TopicMeta>& metas) {
   return out + "]";
 }
 
+// Why a range cannot start at `r`: it is not a JSON document.
+std::string NonDocumentError(const std::string& topic, const Record& r) {
+  return "the item at location " + std::to_string(r.location) + " of topic " + topic + " is " +
+         r.content_type.substr(0, 100) +
+         ", not a JSON document, so it cannot be part of a range; read it alone with GET "
+         "/stream/" +
+         topic + "/" + std::to_string(r.location);
+}
+
 // The state of one streamed range, owned by the content provider.
 struct RangeStream {
   std::unique_ptr<RangeReader> reader;
+  // The range's first record, read before the answer's status was chosen.
+  std::optional<Record> first;
   bool ndjson = false;
   bool started = false;
+  bool done = false;  // the range reached an item that is not a document
   uint64_t sent = 0;
   std::string buffer;
 };
@@ -60,10 +73,18 @@ struct RangeStream {
 // Streams the range chunked, or, to an HTTP/1.0 client (which knows no
 // chunked coding), as a body that ends when the connection closes (the
 // connection guard closes every HTTP/1.0 connection after its response).
-void StreamRange(RouteContext& ctx, std::unique_ptr<RangeReader> reader, bool ndjson,
-                 bool close_delimited, httplib::Response& res) {
+//
+// Only documents are shown inline: the range stops before the first item
+// that is not one (an item another face stored with its own type), so the
+// body is always valid JSON; a range that starts at such an item was
+// refused before this (NonDocumentError), and that is what a client paging
+// on from the end of this range gets, with the item's location.
+void StreamRange(RouteContext& ctx, std::unique_ptr<RangeReader> reader,
+                 std::optional<Record> first, bool ndjson, bool close_delimited,
+                 httplib::Response& res) {
   auto stream = std::make_shared<RangeStream>();
   stream->reader = std::move(reader);
+  stream->first = std::move(first);
   stream->ndjson = ndjson;
   Metrics* metrics = &ctx.metrics;
   auto provide = [stream, metrics](size_t, httplib::DataSink& sink) {
@@ -71,7 +92,16 @@ void StreamRange(RouteContext& ctx, std::unique_ptr<RangeReader> reader, bool nd
     buf.clear();
     if (!stream->started && !stream->ndjson) buf.push_back('[');
     while (buf.size() < kChunkBytes) {
-      const Record* r = stream->reader->Next();
+      const Record* r = nullptr;
+      if (stream->first) {
+        r = &*stream->first;
+      } else if (!stream->done) {
+        r = stream->reader->Next();
+        if (r != nullptr && !r->document) {
+          r = nullptr;
+          stream->done = true;
+        }
+      }
       if (r == nullptr) {
         // An error in the middle of a range cannot change the status any
         // more: end the connection so the client sees a broken body
@@ -88,6 +118,7 @@ void StreamRange(RouteContext& ctx, std::unique_ptr<RangeReader> reader, bool nd
       buf.append(r->data);
       if (stream->ndjson) buf.push_back('\n');
       ++stream->sent;
+      stream->first.reset();  // (after its last use: r may point into it)
     }
     stream->started = true;
     return sink.write(buf.data(), buf.size());
@@ -128,8 +159,16 @@ void GetDocuments(RouteContext& ctx, const httplib::Request& req, httplib::Respo
 
   Result<std::unique_ptr<RangeReader>> reader = ctx.store->Read(topic, spec.start, end);
   if (!reader.ok()) return WriteError(res, reader.status());
+  std::optional<Record> first;
+  if (const Record* r = (*reader)->Next(); r != nullptr) {
+    if (!r->document) return WriteError(res, 406, NonDocumentError(topic, *r));
+    first = *r;
+  } else if (!(*reader)->status().ok()) {
+    return WriteError(res, (*reader)->status());
+  }
   const bool ndjson = AcceptsNdjson(req.get_header_value("Accept"));
-  StreamRange(ctx, std::move(reader).value(), ndjson, req.version == "HTTP/1.0", res);
+  StreamRange(ctx, std::move(reader).value(), std::move(first), ndjson, req.version == "HTTP/1.0",
+              res);
 }
 
 // Reads the body through `content_reader` and parses it as it arrives,

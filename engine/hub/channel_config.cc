@@ -356,7 +356,7 @@ std::string SerializeChannelConfig(std::string_view name, const ChannelConfig& c
     std::sort(tags.begin(), tags.end());
   }
   nlohmann::ordered_json doc;
-  if (!links_json.empty()) doc["_links"] = json::parse(links_json);
+  if (!links_json.empty()) doc["_links"] = nlohmann::ordered_json::parse(links_json);
   doc["name"] = name;
   doc["allowZeroBytes"] = config.allow_zero_bytes;
   doc["creationDate"] = FormatIso8601Millis(config.creation_ms);

@@ -380,6 +380,28 @@ TEST_P(HubApiTest, ATagIsTheUnionOfItsChannelsInKeyOrder) {
   ExpectHubError(Get("/tag/bad%20tag"), 400, "a tag is");
 }
 
+TEST_P(HubApiTest, StreamRangesStopBeforeItemsThatAreNotDocuments) {
+  ASSERT_EQ(Post("/stream/m", R"([{"a":1},{"a":2}])")->status, 200);
+  Insert("m", "plain text");                                // location 2
+  Insert("m", R"({"a":4})", "application/json");            // 3: JSON bytes, but not a document
+  ASSERT_EQ(Post("/stream/m", R"({"a":5})")->status, 200);  // 4
+  // A range shows documents up to the first item that is not one.
+  auto range = Get("/stream/m/0-");
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->status, 200);
+  EXPECT_EQ(range->body, R"([{"a":1},{"a":2}])");
+  auto ndjson = Get("/stream/m/1-", {{"Accept", "application/x-ndjson"}});
+  EXPECT_EQ(ndjson->body, "{\"a\":2}\n");
+  // Paging on from there names the item and says how to read it.
+  testing::ApiTest::ExpectError(Get("/stream/m/2-"), 406, "location 2 of topic m is text/plain");
+  testing::ApiTest::ExpectError(Get("/stream/m/3-4"), 406, "GET /stream/m/3");
+  EXPECT_EQ(Get("/stream/m/4-")->body, R"([{"a":5}])");
+  // Alone, every item is served with its own type.
+  auto text = Get("/stream/m/2");
+  EXPECT_EQ(text->body, "plain text");
+  EXPECT_EQ(text->get_header_value("Content-Type"), "text/plain");
+}
+
 TEST_P(HubApiTest, ProviderInsertsCreateTheChannelWithTheDefaults) {
   httplib::Headers headers = {{"channelName", "sensors"}};
   auto r = client_->Post("/provider", headers, "21.5", "text/plain");
