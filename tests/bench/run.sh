@@ -356,6 +356,58 @@ stop_pdfs
 p_rate=$(med "${p1[@]}"); b_rate=$(med "${p2[@]}")
 row "9. group drains $drain_docs messages, pulls of 1000 + commits: messages/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (range read)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.50 of range read"
 
+# --- 10. Hub channels: inserts against the stream face, queries on a big channel ----
+log "== 10. Hub inserts vs the stream face, and queries on 10^6 items vs 10"
+# hub_vs_stream CONNS SCRIPT: the script's requests as Hub inserts into a
+# channel made first (p) and as /stream appends (b), each on a fresh server.
+hub_vs_stream() {
+  reset_rounds
+  for _ in $(seq "$wrk_runs"); do
+    start_pdfs
+    curl -sf -X PUT "http://127.0.0.1:$pdfs_port/channel/bench" > /dev/null
+    record p "$(BENCH_FACE=hub wrk_once "$pdfs_port" "$1" "$here/$2")"
+    stop_pdfs
+    start_pdfs
+    record b "$(wrk_once "$pdfs_port" "$1" "$here/$2")"
+    stop_pdfs
+  done
+  p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+}
+hub_vs_stream 32 post_one.lua
+row "10. Hub insert 1 item, 32 conn: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of POST /stream"
+hub_vs_stream 4 post_batch.lua
+row "10. Hub bulk insert of 1000: items/s" "$(fmt "$(awk -v r="$p_rate" 'BEGIN {print r * 1000}')")" \
+  "$(fmt "$(awk -v r="$b_rate" 'BEGIN {print r * 1000}')") (batch POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.50 of batch append"
+# Queries: the same query on a channel of big_items and on one of 10, one
+# connection, alternating; the ratio is small/big throughput (1 = no cost of size).
+big_items=$([ $smoke = 1 ] && echo 20000 || echo 1000000)
+start_pdfs
+load_topic big "$big_items"
+load_topic small 10
+# Keys from the middle of each channel (the last of the first half).
+key_at() {  # key_at CHANNEL N: the key of the Nth item (1-based, N <= 10000)
+  curl -s "http://127.0.0.1:$pdfs_port/channel/$1/earliest/$2?stable=false" |
+    jq -r '._links.uris[-1]' | sed "s|.*/channel/$1/||"
+}
+mid_key=$(key_at big $((big_items / 2 < 10000 ? big_items / 2 : 10000)))
+small_key=$(key_at small 5)
+# A minute without items (its lookups, not its list, are what grows with size:
+# the loaded items all fall in the same few seconds).
+minute=2001/01/01/00/00
+for q in "latest latest" "earliest earliest" "next/100 $mid_key/next/100 $small_key/next/100" \
+         "minute $minute"; do
+  read -r label big_q small_q <<< "$q"
+  small_q=${small_q:-$big_q}
+  reset_rounds
+  for _ in $(seq "$wrk_runs"); do
+    record p "$(BENCH_CHANNEL=big BENCH_QUERY=$big_q wrk_once "$pdfs_port" 1 "$here/get_hub.lua")"
+    record b "$(BENCH_CHANNEL=small BENCH_QUERY=$small_q wrk_once "$pdfs_port" 1 "$here/get_hub.lua")"
+  done
+  p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+  row "10. Hub $label on $big_items items: req/s (1 conn)" "$(fmt "$p_rate")" "$(fmt "$b_rate") (10 items)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.50 of the 10-item channel"
+done
+stop_pdfs
+
 # --- the report ---------------------------------------------------------------------------
 {
   cat <<EOF
