@@ -42,7 +42,8 @@ struct Event {
 };
 
 struct Probe {
-  bool no_open = false;  // answer OPEN with ENOSYS
+  bool no_open = false;         // answer OPEN with ENOSYS
+  bool atomic_o_trunc = false;  // ask for FUSE_CAP_ATOMIC_O_TRUNC
   std::mutex mu;
   std::vector<Event> events;  // Guarded by mu.
   off_t size = 10;            // Guarded by mu.
@@ -68,10 +69,14 @@ struct Probe {
 
 Probe& ProbeOf(fuse_req_t req) { return *static_cast<Probe*>(fuse_req_userdata(req)); }
 
-void p_init(void*, fuse_conn_info* conn) {
-  // As pdfs without ATOMIC_O_TRUNC: O_TRUNC then reaches the daemon as a
-  // setattr, which is what no_open would leave.
-  conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+void p_init(void* userdata, fuse_conn_info* conn) {
+  // Without ATOMIC_O_TRUNC, O_TRUNC reaches the daemon as a setattr, which
+  // is what no_open would leave.
+  if (static_cast<Probe*>(userdata)->atomic_o_trunc) {
+    conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+  } else {
+    conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+  }
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 }
 
@@ -141,8 +146,9 @@ void p_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 class KernelProbeTest : public ::testing::Test {
  protected:
-  void Mount(bool no_open) {
+  void Mount(bool no_open, bool atomic_o_trunc = false) {
     probe_.no_open = no_open;
+    probe_.atomic_o_trunc = atomic_o_trunc;
     fuse_lowlevel_ops ops{};
     ops.init = p_init;
     ops.lookup = p_lookup;
@@ -175,6 +181,7 @@ class KernelProbeTest : public ::testing::Test {
     fuse_session_unmount(se_);  // ends the loop's blocking read
     if (loop_.joinable()) loop_.join();
     fuse_session_destroy(se_);
+    se_ = nullptr;
     ForceUnmount(mnt_);
   }
 
@@ -270,6 +277,39 @@ TEST_F(KernelProbeTest, WithNoOpenEveryFileHasHandleZeroAndReleaseNeverComes) {
   // refuse `echo x > doc` and still let truncate(2) cut.
   EXPECT_EQ(set[0].to_set, from_open);
   EXPECT_EQ(set[0].size, 0);
+}
+
+// The other way to keep O_TRUNC from the cut: ATOMIC_O_TRUNC with no_open.
+// Then the kernel asks the daemon nothing at all for open(O_TRUNC): it
+// cannot refuse `echo x > doc`.
+TEST_F(KernelProbeTest, WithNoOpenAndAtomicOTruncAnOTruncOpenAsksTheDaemonNothing) {
+  PDFS_REQUIRE_FUSE();
+  Mount(/*no_open=*/true, /*atomic_o_trunc=*/true);
+  int fd = ::open(file_.c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  std::vector<Event> events = probe_.Take();
+  EXPECT_TRUE(Only(events, "open").empty());
+  EXPECT_TRUE(Only(events, "setattr").empty());
+  ::close(fd);
+}
+
+// direct_io (pdfs's writers and .follow) is a flag of the OPEN reply: without
+// OPEN every file is read through the page cache and kept there.
+TEST_F(KernelProbeTest, WithNoOpenNoFileCanBypassThePageCache) {
+  PDFS_REQUIRE_FUSE();
+  for (bool no_open : {false, true}) {
+    SCOPED_TRACE(no_open ? "no_open" : "open answered with direct_io");
+    TearDown();  // the mount of the previous pass, if any
+    Mount(no_open);
+    for (int i = 0; i < 2; ++i) {
+      int fd = ::open(file_.c_str(), O_RDONLY);
+      ASSERT_GE(fd, 0) << std::strerror(errno);
+      char buf[64];
+      ASSERT_EQ(::read(fd, buf, sizeof(buf)), 10);
+      ::close(fd);
+    }
+    EXPECT_EQ(Only(probe_.Take(), "read").size(), no_open ? 1u : 2u);
+  }
 }
 
 }  // namespace
