@@ -6,7 +6,8 @@
 //
 // Cache timeouts (seconds), by kind:
 //   documents           entry and attributes: FilesystemOptions::document_timeout,
-//                       pages kept across opens (keep_cache). A document never
+//                       pages kept across opens (keep_cache) and stored by the
+//                       first read-only open (SetPageStore). A document never
 //                       changes while it exists, and a removed one is
 //                       invalidated and answers ESTALE, so long is safe.
 //   topics and the root entry and attributes: directory_timeout (<= 1 s, so
