@@ -23,7 +23,11 @@ class DocumentNodes {
   struct Slot {
     uint64_t ino = 0;
     uint64_t location = 0;
-    uint64_t size = 0;
+    // The document's byte length (documents are far below 2^63 bytes), and
+    // whether an open has already offered its bytes to the kernel's page
+    // cache (Filesystem::Open): at most once per node.
+    uint64_t size : 63 = 0;
+    uint64_t pages_offered : 1 = 0;
     int64_t mtime_ms = 0;
     uint32_t topic = 0;  // NodeTable's index of the topic's name and id
     uint32_t lookups : 30 = 0;

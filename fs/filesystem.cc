@@ -730,6 +730,7 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
       if (!record.ok()) return record.status();
       node->MarkChecked();
       handle->record = std::make_shared<const Record>(std::move(record).value());
+      OfferPages(*node, handle->record->data, !writing);
       // Opening for writing is allowed so that ftruncate(0) works (the cut
       // waits for the close; see Handle); such a file bypasses the page
       // cache, so a refused write never touches it.
@@ -764,6 +765,28 @@ FsResult<Opened> Filesystem::Open(uint64_t ino, int flags) {
   }
   opened.fh = AddHandle(std::move(handle));
   return opened;
+}
+
+void Filesystem::SetPageStore(PageStore store) { page_store_ = std::move(store); }
+
+void Filesystem::OfferPages(Node& node, const std::string& data, bool offer) {
+  if (!page_store_) return;
+  const uint64_t ino = node.id.ino;
+  std::unique_lock<std::mutex> lock(store_mu_);
+  // No open of this node is answered while its bytes are being stored, so
+  // no reader of it can hold a page lock the store waits for (a readahead
+  // waiting for our READ reply): the store cannot deadlock, even with one
+  // worker thread. An open for writing takes the offer without storing:
+  // through its mmap the kernel may read pages at any time.
+  store_done_.wait(lock, [&] { return storing_.count(ino) == 0; });
+  if (!node.TakePagesOffer()) return;
+  if (!offer || data.size() > options_.page_store_limit) return;
+  storing_.insert(ino);
+  lock.unlock();
+  page_store_(ino, data);
+  lock.lock();
+  storing_.erase(ino);
+  store_done_.notify_all();
 }
 
 FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int flags) {

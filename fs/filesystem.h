@@ -6,7 +6,8 @@
 //
 // Cache timeouts (seconds), by kind:
 //   documents           entry and attributes: FilesystemOptions::document_timeout,
-//                       pages kept across opens (keep_cache). A document never
+//                       pages kept across opens (keep_cache) and stored by the
+//                       first read-only open (SetPageStore). A document never
 //                       changes while it exists, and a removed one is
 //                       invalidated and answers ESTALE, so long is safe.
 //   topics and the root entry and attributes: directory_timeout (<= 1 s, so
@@ -30,13 +31,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "backend.h"
 #include "error_map.h"
@@ -63,6 +67,10 @@ struct FilesystemOptions {
   // How long the name a new file was written under still answers lookup
   // after its last close (see written_names.h). Default: 5 s.
   std::chrono::milliseconds written_name_grace{5000};
+  // Largest document whose bytes its first open offers to the kernel's page
+  // cache (see Filesystem::SetPageStore). Default: 128 KiB, the kernel's
+  // readahead window: larger ones are read as the reader asks.
+  uint64_t page_store_limit = 128 * 1024;
 };
 
 // A name handed to the kernel: fuse_reply_entry's argument. ino 0 is a
@@ -113,6 +121,16 @@ class Filesystem : public ChangeListener {
   Filesystem(const Filesystem&) = delete;
   Filesystem& operator=(const Filesystem&) = delete;
   ~Filesystem() override;  // unregisters the listener, Shutdown()s
+
+  // Puts `data` into the kernel's page cache of inode `ino` from offset 0
+  // (fuse_lowlevel_notify_store); may block on the kernel's page locks.
+  using PageStore = std::function<void(uint64_t ino, std::string_view data)>;
+  // Set before the first request. With a store, the first read-only open of
+  // each document (up to page_store_limit bytes) stores its bytes before the
+  // open is answered, so the kernel never sends READ for them, and, since a
+  // READ is what makes the kernel forget a file's atime, the next fstat of
+  // the file sends no GETATTR either (docs/PERFORMANCE.md, issue 16).
+  void SetPageStore(PageStore store);
 
   // Ends every waiting follow read (end of file) and every later one at
   // once. For unmount and daemon shutdown. Idempotent.
@@ -197,6 +215,9 @@ class Filesystem : public ChangeListener {
   // Cuts the stream at the document a handle's ftruncate(0) asked for, if
   // it asked, did not write, and the cut is not done yet (at close).
   Errno FinishCut(Handle& handle);
+  // For a document being opened: the first open of its node stores its
+  // bytes (if `offer`) while every other open of the same node waits.
+  void OfferPages(Node& node, const std::string& data, bool offer);
 
   Entry TopicEntry(const Node& node, const TopicMeta& meta) const;
   Entry DocumentEntry(const Node& node, bool canonical) const;
@@ -230,6 +251,13 @@ class Filesystem : public ChangeListener {
   WrittenNames written_names_;
   Follower follower_;
   std::atomic<uint64_t> next_appender_{1};
+
+  PageStore page_store_;  // Set before the first request.
+  // A leaf lock, never held across a kernel call. Guarded by it: the
+  // documents whose bytes are being stored right now.
+  std::mutex store_mu_;
+  std::condition_variable store_done_;
+  std::unordered_set<uint64_t> storing_;
 
   mutable std::mutex handles_mu_;
   // Guarded by handles_mu_.

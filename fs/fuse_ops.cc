@@ -7,11 +7,13 @@
 #include <errno.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "filesystem.h"
@@ -20,6 +22,65 @@ namespace pdfs::fs {
 namespace {
 
 std::atomic<bool> g_log_refusals{false};
+
+// Requests received, by kind: the daemon's own count of FUSE round trips
+// (docs/PERFORMANCE.md, issue 16), read as the root's
+// user.pdfs.fuse_requests. Relaxed: each is a tally, ordered with nothing.
+enum Op : size_t {
+  kLookup,
+  kForget,
+  kForgetMulti,
+  kGetattr,
+  kSetattr,
+  kMkdir,
+  kRmdir,
+  kUnlink,
+  kRename,
+  kLink,
+  kSymlink,
+  kMknod,
+  kOpen,
+  kCreate,
+  kRead,
+  kWrite,
+  kFlush,
+  kRelease,
+  kFsync,
+  kOpendir,
+  kReaddir,
+  kReaddirplus,
+  kReleasedir,
+  kFsyncdir,
+  kStatfs,
+  kGetxattr,
+  kListxattr,
+  kSetxattr,
+  kRemovexattr,
+  kOpCount
+};
+constexpr const char* kOpNames[kOpCount] = {
+    "lookup", "forget",   "forget_multi", "getattr",     "setattr",     "mkdir",
+    "rmdir",  "unlink",   "rename",       "link",        "symlink",     "mknod",
+    "open",   "create",   "read",         "write",       "flush",       "release",
+    "fsync",  "opendir",  "readdir",      "readdirplus", "releasedir",  "fsyncdir",
+    "statfs", "getxattr", "listxattr",    "setxattr",    "removexattr",
+};
+std::atomic<uint64_t> g_requests[kOpCount];
+
+void Count(Op op) { g_requests[op].fetch_add(1, std::memory_order_relaxed); }
+
+constexpr std::string_view kRequestsXattr = "user.pdfs.fuse_requests";
+
+// One "NAME COUNT" line per kind that has been received.
+std::string RequestCounts() {
+  std::string out;
+  for (size_t i = 0; i < kOpCount; ++i) {
+    const uint64_t n = g_requests[i].load(std::memory_order_relaxed);
+    if (n == 0) continue;
+    out.append(kOpNames[i]).append(" ").append(std::to_string(n)).append("\n");
+  }
+  return out;
+}
 
 Filesystem& FilesystemOf(fuse_req_t req) {
   return *static_cast<Filesystem*>(fuse_req_userdata(req));
@@ -111,6 +172,7 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Count(kLookup);
   Filesystem& fs = FilesystemOf(req);
   FsResult<Entry> entry = fs.Lookup(parent, name);
   if (!entry.ok()) return ReplyError(req, entry.status(), "lookup");
@@ -122,17 +184,20 @@ void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
 }
 
 void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+  Count(kForget);
   FilesystemOf(req).Forget(ino, nlookup);
   fuse_reply_none(req);
 }
 
 void op_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  Count(kForgetMulti);
   Filesystem& fs = FilesystemOf(req);
   for (size_t i = 0; i < count; ++i) fs.Forget(forgets[i].ino, forgets[i].nlookup);
   fuse_reply_none(req);
 }
 
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Count(kGetattr);
   (void)fi;
   FsResult<Attr> attr = FilesystemOf(req).GetAttr(ino);
   if (!attr.ok()) return ReplyError(req, attr.status(), "getattr");
@@ -140,6 +205,7 @@ void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
+  Count(kSetattr);
   // A file handle comes with ftruncate(); truncate(2), chmod and the rest
   // come by name.
   std::optional<uint64_t> fh;
@@ -150,6 +216,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, f
 }
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  Count(kMkdir);
   (void)mode;  // topics are always 0755
   Filesystem& fs = FilesystemOf(req);
   FsResult<Entry> entry = fs.MakeDir(parent, name);
@@ -158,10 +225,12 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) 
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Count(kRmdir);
   Reply(req, FilesystemOf(req).RemoveDir(parent, name), "rmdir");
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Count(kUnlink);
   Reply(req, FilesystemOf(req).Unlink(parent, name), "unlink");
 }
 
@@ -169,21 +238,26 @@ void op_unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
 // Filesystem::Rename); documents keep their locations.
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
                const char* new_name, unsigned int flags) {
+  Count(kRename);
   Reply(req, FilesystemOf(req).Rename(parent, name, new_parent, new_name, flags), "rename");
 }
 
 // Refused: a stream has no second name, no links and no special files.
 void op_link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
+  Count(kLink);
   ReplyError(req, Errno(EPERM, "links are not supported"), "link");
 }
 void op_symlink(fuse_req_t req, const char*, fuse_ino_t, const char*) {
+  Count(kSymlink);
   ReplyError(req, Errno(EPERM, "symbolic links are not supported"), "symlink");
 }
 void op_mknod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) {
+  Count(kMknod);
   ReplyError(req, Errno(EPERM, "special files are not supported"), "mknod");
 }
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Count(kOpen);
   Filesystem& fs = FilesystemOf(req);
   FsResult<Opened> opened = fs.Open(ino, fi->flags);
   if (!opened.ok()) return ReplyError(req, opened.status(), "open");
@@ -193,6 +267,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
                fuse_file_info* fi) {
+  Count(kCreate);
   (void)mode;  // appenders are always 0644
   Filesystem& fs = FilesystemOf(req);
   FsResult<Created> created = fs.Create(parent, name, fi->flags);
@@ -207,6 +282,7 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 void OnInterrupt(fuse_req_t req, void* data) { static_cast<Filesystem*>(data)->Interrupt(req); }
 
 void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  Count(kRead);
   Filesystem& fs = FilesystemOf(req);
   if (KindOf(ino) == NodeKind::kFollow) {
     // Registered before the read is queued: once queued it may be answered
@@ -223,6 +299,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
 
 void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
               fuse_file_info* fi) {
+  Count(kWrite);
   (void)off;  // appenders append wherever the writer thinks it is
   FsResult<size_t> written = FilesystemOf(req).Write(ino, fi->fh, std::string_view(buf, size));
   if (!written.ok()) return ReplyError(req, written.status(), "write");
@@ -230,10 +307,12 @@ void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_
 }
 
 void op_flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Count(kFlush);
   Reply(req, FilesystemOf(req).Flush(ino, fi->fh), "flush");
 }
 
 void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Count(kRelease);
   FilesystemOf(req).Release(ino, fi->fh);
   fuse_reply_err(req, 0);
 }
@@ -241,9 +320,13 @@ void op_release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 // Every document a write appended is already durable (as the store's sync
 // option says) when the write returns; bytes of an incomplete object are
 // not a document and cannot be made durable.
-void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, 0); }
+void op_fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
+  Count(kFsync);
+  fuse_reply_err(req, 0);
+}
 
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Count(kOpendir);
   Errno opened = FilesystemOf(req).OpenDir(ino);
   if (!opened.ok()) return ReplyError(req, opened, "opendir");
   // No cache_readdir: listings always come from the store, so documents
@@ -261,19 +344,28 @@ void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) 
 }
 
 void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  Count(kReaddir);
   (void)fi;
   ReadDir(req, ino, size, off, false);
 }
 
 void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  Count(kReaddirplus);
   (void)fi;
   ReadDir(req, ino, size, off, true);
 }
 
-void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info*) { fuse_reply_err(req, 0); }
-void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, 0); }
+void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info*) {
+  Count(kReleasedir);
+  fuse_reply_err(req, 0);
+}
+void op_fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
+  Count(kFsyncdir);
+  fuse_reply_err(req, 0);
+}
 
 void op_statfs(fuse_req_t req, fuse_ino_t) {
+  Count(kStatfs);
   FsResult<struct statvfs> st = FilesystemOf(req).StatFs();
   if (!st.ok()) return ReplyError(req, st.status(), "statfs");
   fuse_reply_statfs(req, &*st);
@@ -292,18 +384,26 @@ void ReplyXattr(fuse_req_t req, const FsResult<std::string>& value, size_t size,
 }
 
 void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  Count(kGetxattr);
+  // Not listed: the adapter's bookkeeping, not the store's.
+  if (ino == FUSE_ROOT_ID && name == kRequestsXattr) {
+    return ReplyXattr(req, RequestCounts(), size, "getxattr");
+  }
   ReplyXattr(req, FilesystemOf(req).GetXattr(ino, name), size, "getxattr");
 }
 
 void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  Count(kListxattr);
   ReplyXattr(req, FilesystemOf(req).ListXattr(ino), size, "listxattr");
 }
 
 // The xattrs are the topic's metadata, computed by the store.
 void op_setxattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) {
+  Count(kSetxattr);
   ReplyError(req, Errno(ENOTSUP, "extended attributes are read-only"), "setxattr");
 }
 void op_removexattr(fuse_req_t req, fuse_ino_t, const char*) {
+  Count(kRemovexattr);
   ReplyError(req, Errno(ENOTSUP, "extended attributes are read-only"), "removexattr");
 }
 

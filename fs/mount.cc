@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "filesystem.h"
@@ -197,6 +198,14 @@ Result<std::unique_ptr<Mount>> Mount::Start(Store* store, const MountOptions& op
     }
   }
   impl->mounted = true;
+  fuse_session* se = impl->se;
+  impl->fs->SetPageStore([se](uint64_t ino, std::string_view data) {
+    fuse_bufvec buf = FUSE_BUFVEC_INIT(data.size());
+    buf.buf[0].mem = const_cast<char*>(data.data());  // only read from
+    // A failure (-ENOENT: the kernel dropped the inode meanwhile; -ENOMEM)
+    // only means the kernel will send READ as without a store.
+    (void)fuse_lowlevel_notify_store(se, ino, 0, &buf, FUSE_BUF_NO_SPLICE);
+  });
   SetLogRefusals(options.debug);
   impl->invalidator.Start();
   return std::unique_ptr<Mount>(new Mount(std::move(impl)));

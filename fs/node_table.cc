@@ -33,6 +33,8 @@ void Node::MarkChecked() {
   needs_check_.store(false, std::memory_order_release);
 }
 
+bool Node::TakePagesOffer() { return table_ != nullptr && table_->DocumentTakePagesOffer(id.ino); }
+
 NodeTable::NodeTable() { nodes_.emplace(kRootIno, std::make_shared<Node>(NodeIdentity{})); }
 
 uint64_t NodeTable::epoch() const {
@@ -143,6 +145,14 @@ bool NodeTable::DocumentNeedsCheck(uint64_t ino) const {
 void NodeTable::DocumentChecked(uint64_t ino) const {
   std::lock_guard<std::mutex> lock(mu_);
   if (DocumentNodes::Slot* slot = documents_.Find(ino)) slot->needs_check = 0;
+}
+
+bool NodeTable::DocumentTakePagesOffer(uint64_t ino) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  DocumentNodes::Slot* slot = documents_.Find(ino);
+  if (slot == nullptr || slot->pages_offered) return false;
+  slot->pages_offered = 1;
+  return true;
 }
 
 std::vector<std::shared_ptr<Node>> NodeTable::MarkDocumentsLocked(uint64_t topic_id, uint64_t from,

@@ -83,6 +83,9 @@ class Node {
   // listener may have missed it: the next request must ask the backend.
   bool needs_check() const;
   void MarkChecked();
+  // True for the first call on a document node, false after (and for every
+  // other kind): whose open offers the document's bytes to the kernel.
+  bool TakePagesOffer();
 
  private:
   friend class NodeTable;
@@ -136,6 +139,7 @@ class NodeTable {
   bool DocumentStale(uint64_t ino) const;
   bool DocumentNeedsCheck(uint64_t ino) const;
   void DocumentChecked(uint64_t ino) const;
+  bool DocumentTakePagesOffer(uint64_t ino) const;
 
   // REQUIRES: mu_ held.
   std::shared_ptr<Node> DocumentViewLocked(const DocumentNodes::Slot& slot) const;

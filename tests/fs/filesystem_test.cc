@@ -14,7 +14,11 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "appender.h"
 #include "filesystem.h"
@@ -434,6 +438,127 @@ TEST_F(FilesystemTest, AnAppenderInADeletedTopicFailsRatherThanRecreatingIt) {
   EXPECT_EQ(store_->Stat("t")->count, 0u);
   EXPECT_EQ(fs_->Flush(c->entry.param.ino, c->opened.fh).code(), ENOENT);
   fs_->Release(c->entry.param.ino, c->opened.fh);
+}
+
+// Issue 16: the first read-only open of a document offers its bytes to the
+// kernel's page cache before it is answered, so no READ (and, after it, no
+// GETATTR for the atime a READ invalidates) reaches the daemon for them.
+TEST_F(FilesystemTest, TheFirstReadOnlyOpenOfADocumentStoresItsBytesOnce) {
+  std::mutex mu;
+  std::vector<std::pair<uint64_t, std::string>> stored;
+  fs_->SetPageStore([&](uint64_t ino, std::string_view data) {
+    std::lock_guard<std::mutex> lock(mu);
+    stored.emplace_back(ino, std::string(data));
+  });
+  Append("t", 2);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> d0 = fs_->Lookup(dir, "000000.json");
+  FsResult<Entry> d1 = fs_->Lookup(dir, "000001.json");
+  ASSERT_TRUE(d0.ok() && d1.ok());
+  for (int i = 0; i < 3; ++i) {
+    FsResult<Opened> o = fs_->Open(d0->param.ino, O_RDONLY);
+    ASSERT_TRUE(o.ok());
+    fs_->Release(d0->param.ino, o->fh);
+  }
+  ASSERT_EQ(stored.size(), 1u) << "only the first open stores";
+  EXPECT_EQ(stored[0].first, d0->param.ino);
+  EXPECT_EQ(stored[0].second, pdfs::testing::NumberedDoc(0));
+  // Opened for writing first: its mmap may make the kernel read pages at any
+  // time, so no open of that node stores.
+  FsResult<Opened> w = fs_->Open(d1->param.ino, O_RDWR);
+  ASSERT_TRUE(w.ok());
+  FsResult<Opened> r = fs_->Open(d1->param.ino, O_RDONLY);
+  ASSERT_TRUE(r.ok());
+  fs_->Release(d1->param.ino, w->fh);
+  fs_->Release(d1->param.ino, r->fh);
+  EXPECT_EQ(stored.size(), 1u);
+  // Forgotten, the inode's pages are gone with it: a new node stores again.
+  fs_->Forget(d0->param.ino, 1);
+  FsResult<Entry> again = fs_->Lookup(dir, "000000.json");
+  ASSERT_TRUE(again.ok());
+  FsResult<Opened> o = fs_->Open(again->param.ino, O_RDONLY);
+  ASSERT_TRUE(o.ok());
+  fs_->Release(again->param.ino, o->fh);
+  EXPECT_EQ(stored.size(), 2u);
+  // The follow file and files written to a topic have no pages to store.
+  FsResult<Entry> f = fs_->Lookup(dir, ".follow");
+  ASSERT_TRUE(f.ok());
+  FsResult<Opened> fo = fs_->Open(f->param.ino, O_RDONLY);
+  ASSERT_TRUE(fo.ok());
+  fs_->Release(f->param.ino, fo->fh);
+  FsResult<Created> c = fs_->Create(dir, "new.json", O_WRONLY);
+  ASSERT_TRUE(c.ok());
+  fs_->Release(c->entry.param.ino, c->opened.fh);
+  EXPECT_EQ(stored.size(), 2u);
+}
+
+TEST_F(FilesystemTest, DocumentsAbovePageStoreLimitAreNotStored) {
+  fs_.reset();
+  FilesystemOptions fo;
+  fo.page_store_limit = 7;  // NumberedDoc(0..9) is 7 bytes, 10 and up 8
+  fs_ = std::make_unique<Filesystem>(backend_.get(), invalidator_.get(), fo);
+  std::vector<uint64_t> stored;
+  fs_->SetPageStore([&](uint64_t ino, std::string_view) { stored.push_back(ino); });
+  Append("t", 11);
+  const uint64_t dir = TopicIno("t");
+  for (const char* name : {"000009.json", "000010.json"}) {
+    FsResult<Entry> e = fs_->Lookup(dir, name);
+    ASSERT_TRUE(e.ok());
+    FsResult<Opened> o = fs_->Open(e->param.ino, O_RDONLY);
+    ASSERT_TRUE(o.ok());
+    fs_->Release(e->param.ino, o->fh);
+  }
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0], fs_->Lookup(dir, "000009.json")->param.ino);
+}
+
+// No open of a node is answered while its bytes are being stored (the store
+// waits for the kernel's page locks, which a reader's READ could hold).
+TEST_F(FilesystemTest, AnOpenWaitsWhileAnotherOpenStoresTheSameDocument) {
+  Append("t", 1);
+  const uint64_t dir = TopicIno("t");
+  FsResult<Entry> e = fs_->Lookup(dir, "000000.json");
+  ASSERT_TRUE(e.ok());
+  const uint64_t ino = e->param.ino;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool storing = false, second_started = false;
+  std::vector<std::string> order;  // Guarded by mu.
+  fs_->SetPageStore([&](uint64_t, std::string_view) {
+    std::unique_lock<std::mutex> lock(mu);
+    storing = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return second_started; });
+    lock.unlock();
+    // The second open is running now; it must not finish before this store.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    lock.lock();
+    order.push_back("stored");
+  });
+  std::thread first([&] {
+    FsResult<Opened> o = fs_->Open(ino, O_RDONLY);
+    ASSERT_TRUE(o.ok());
+    fs_->Release(ino, o->fh);
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return storing; });
+  }
+  std::thread second([&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      second_started = true;
+      cv.notify_all();
+    }
+    FsResult<Opened> o = fs_->Open(ino, O_RDONLY);
+    ASSERT_TRUE(o.ok());
+    std::lock_guard<std::mutex> lock(mu);
+    order.push_back("second open answered");
+    fs_->Release(ino, o->fh);
+  });
+  first.join();
+  second.join();
+  EXPECT_EQ(order, (std::vector<std::string>{"stored", "second open answered"}));
 }
 
 TEST_F(FilesystemTest, DocumentsRefuseChangesWithEperm) {

@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <map>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -449,6 +453,42 @@ TEST_P(SemanticsTest, TopicsCarryCountAndSizeXattrs) {
     EXPECT_EQ(::getxattr(Path("t/000000.json").c_str(), name, buf, sizeof(buf)), -1);
     EXPECT_EQ(errno, ENOTSUP) << name;
   }
+}
+
+// "Extended attributes": the root's user.pdfs.fuse_requests counts the FUSE
+// requests the daemon has received, by kind, and is not listed. Each open of
+// a document is one OPEN and one RELEASE; none sends READ, not even the
+// first, whose open puts the bytes into the page cache, nor GETATTR (issue 16).
+std::map<std::string, uint64_t> FuseRequests(const std::string& root) {
+  std::map<std::string, uint64_t> counts;
+  char buf[4096];
+  const ssize_t n = ::getxattr(root.c_str(), "user.pdfs.fuse_requests", buf, sizeof(buf));
+  if (n < 0) return counts;
+  std::istringstream in(std::string(buf, static_cast<size_t>(n)));
+  std::string op;
+  uint64_t count = 0;
+  while (in >> op >> count) counts[op] = count;
+  return counts;
+}
+
+TEST_P(SemanticsTest, TheRootCountsFuseRequestsByKind) {
+  Seed("t", 1);
+  std::map<std::string, uint64_t> before = FuseRequests(mnt_);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(ReadAll(Path("t/000000.json")), "{\"n\":0}");
+    struct stat st {};  // asks for the atime a READ would have invalidated
+    ASSERT_EQ(::stat(Path("t/000000.json").c_str(), &st), 0);
+  }
+  // RELEASE is sent in the background after close returns.
+  EXPECT_TRUE(Eventually([&] { return FuseRequests(mnt_)["release"] == before["release"] + 5; }));
+  std::map<std::string, uint64_t> after = FuseRequests(mnt_);
+  EXPECT_GT(after["lookup"], before["lookup"]);
+  EXPECT_EQ(after["open"], before["open"] + 5);
+  EXPECT_EQ(after["read"], before["read"]);
+  EXPECT_EQ(after["getattr"], before["getattr"]);
+  EXPECT_GT(after["getxattr"], before["getxattr"]);
+  char names[256];
+  EXPECT_EQ(::listxattr(mnt_.c_str(), names, sizeof(names)), 0);
 }
 
 // "Not supported: rename, links, symlinks, chmod/chown, special files (EPERM); setxattr (ENOTSUP)"
