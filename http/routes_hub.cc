@@ -61,6 +61,9 @@ constexpr size_t kMaxTimeQueryItems = 100000;
 constexpr char kPrefix[] = "/channel";
 constexpr char kProvider[] = "/provider";
 constexpr char kTagPrefix[] = "/tag";
+// The Hub's bulk reads use this fixed boundary (MultiPartBulkBuilder).
+constexpr char kBulkBoundary[] =
+    "||||||~~~~~~||||||~~~~~~||||||~~~~~~||||||~~~~~~||||||~~~~~~||||||";
 
 void Fail(httplib::Response& res, const Status& status) { WriteError(res, status, kShape); }
 void Fail(httplib::Response& res, int http_status, const std::string& message) {
@@ -604,8 +607,61 @@ class HubRoutes : public RouteFamily {
     links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
     links["next"] = Href(ItemUrlIn(req, scope, items->back()) + "/next/" + count);
     links["previous"] = Href(ItemUrlIn(req, scope, items->front()) + "/previous/" + count);
-    links["uris"] = Uris(req, scope, *items);
-    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+    AnswerList(req, res, scope, *items, std::move(links));
+  }
+
+  // A list answer: the HAL document, or with ?bulk=true (or batch=true) the
+  // items themselves as multipart/mixed, as the Hub's bulk reads, with the
+  // list's next and previous as Link headers. The parts are read one at a
+  // time while the body is sent, so memory stays flat whatever the items.
+  void AnswerList(const httplib::Request& req, httplib::Response& res, const Scope& scope,
+                  const std::vector<hub::TaggedItem>& items, ordered links) const {
+    links["uris"] = Uris(req, scope, items);
+    if (req.get_param_value("bulk") != "true" && req.get_param_value("batch") != "true") {
+      res.set_content(ordered{{"_links", links}}.dump(), kJson);
+      return;
+    }
+    for (const char* rel : {"previous", "next"}) {
+      if (links.contains(rel)) {
+        res.set_header("Link",
+                       "<" + links[rel]["href"].get<std::string>() + ">;rel=\"" + rel + "\"");
+      }
+    }
+    struct BulkStream {
+      std::vector<hub::TaggedItem> items;
+      std::vector<std::string> urls;
+      size_t next = 0;
+    };
+    auto stream = std::make_shared<BulkStream>();
+    stream->items = items;
+    for (const auto& uri : links["uris"]) stream->urls.push_back(uri.get<std::string>());
+    if (req.get_param_value("order").rfind('d', 0) == 0) {
+      std::reverse(stream->items.begin(), stream->items.end());
+    }
+    Store* store = ctx_->store;
+    res.set_chunked_content_provider(
+        std::string("multipart/mixed; boundary=") + kBulkBoundary,
+        [stream, store](size_t, httplib::DataSink& sink) {
+          if (stream->next == stream->items.size()) {
+            const std::string end = std::string("--") + kBulkBoundary + "--\r\n";
+            if (!sink.write(end.data(), end.size())) return false;
+            sink.done();
+            return true;
+          }
+          const size_t i = stream->next++;
+          const hub::TaggedItem& t = stream->items[i];
+          Result<Record> record = store->Get(t.channel, t.item.location);
+          // Trimmed or cut since the list was made: the part is left out,
+          // as a list made a moment later would leave it out.
+          if (!record.ok()) return true;
+          std::string part =
+              std::string("--") + kBulkBoundary + "\r\nContent-Type: " + record->content_type +
+              "\r\nContent-Key: " + stream->urls[i] +
+              "\r\nCreation-Date: " + hub::FormatIso8601Millis(record->append_time_ms) + "\r\n\r\n";
+          part += record->data;
+          part += "\r\n";
+          return sink.write(part.data(), part.size());
+        });
   }
 
   static std::string StableHint(const httplib::Request& req) {
@@ -657,8 +713,7 @@ class HubRoutes : public RouteFamily {
     } else {
       links["next"] = Href(from_url + "/next/" + count);
     }
-    links["uris"] = Uris(req, scope, items);
-    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+    AnswerList(req, res, scope, items, std::move(links));
   }
 
   void Item(const httplib::Request& req, httplib::Response& res, const std::string& name,
@@ -719,8 +774,7 @@ class HubRoutes : public RouteFamily {
     // time, or before now with stable=false.
     if (end <= std::min(visible, NowMs())) links["next"] = Href(period_url(path.start_ms + length));
     links["previous"] = Href(period_url(path.start_ms - length));
-    links["uris"] = Uris(req, scope, *items);
-    res.set_content(ordered{{"_links", links}}.dump(), kJson);
+    AnswerList(req, res, scope, *items, std::move(links));
   }
 
   // /time: the Hub's template document; /time/second|minute|hour|day: 303
