@@ -4,11 +4,13 @@
 # run (medians of several runs, and their ratio), prints a table and writes
 # docs/PERFORMANCE.md.
 #
-# usage: tests/bench/run.sh [--smoke] [--runs N] [--out FILE]
+# usage: tests/bench/run.sh [--smoke] [--runs N] [--out FILE] [--only hub]
 #   --smoke   tiny sizes and one short run each: checks that the driver works
 #             (CI runs this), writes to a temporary file unless --out is given
 #   --runs N  runs per figure (median reported); default 5 (wrk figures: 3)
 #   --out F   where to write the report; default docs/PERFORMANCE.md
+#   --only hub  measure figure 10 (the Hub face) alone; the report goes to a
+#             temporary file unless --out is given
 # Needs root (it mounts, and drops the page cache for cold reads), and the
 # packages installed by scripts/install-deps.sh plus wrk, redis-server,
 # bindfs, libbenchmark-dev (installed here if missing).
@@ -20,12 +22,14 @@ cd "$repo"
 smoke=0
 runs=5
 out=""
+only=""
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) smoke=1 ;;
     --runs) runs=$2; shift ;;
     --out) out=$2; shift ;;
-    *) echo "usage: tests/bench/run.sh [--smoke] [--runs N] [--out FILE]" >&2; exit 2 ;;
+    --only) only=$2; shift; [ "$only" = hub ] || { echo "run.sh: --only takes hub" >&2; exit 2; } ;;
+    *) echo "usage: tests/bench/run.sh [--smoke] [--runs N] [--out FILE] [--only hub]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -55,7 +59,7 @@ pdfs=$build/mountd/pdfs
 tools=$build/tests/bench
 
 work=$(mktemp -d /tmp/pdfs-bench.XXXXXX)
-[ -n "$out" ] || out=$([ $smoke = 1 ] && echo "$work/PERFORMANCE.md" || echo "$repo/docs/PERFORMANCE.md")
+[ -n "$out" ] || out=$([ $smoke = 1 ] || [ -n "$only" ] && echo "$work/PERFORMANCE.md" || echo "$repo/docs/PERFORMANCE.md")
 pdfs_port=${BENCH_PDFS_PORT:-19180}
 base_port=${BENCH_BASE_PORT:-19181}
 redis_port=${BENCH_REDIS_PORT:-19182}
@@ -156,6 +160,7 @@ rows=()   # markdown table rows: | figure | pdfs | baseline | ratio | target |
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); printf '%-58s %14s %14s %7s  %s\n' "$1" "$2" "$3" "$4" "$5"; }
 printf '%-58s %14s %14s %7s  %s\n' "figure" "pdfs" "baseline" "ratio" "target"
 
+if [ -z "$only" ]; then
 # --- 1. single-document append ----------------------------------------------------
 log "== 1. single-document append (wrk, keep-alive)"
 start_baseline
@@ -355,6 +360,8 @@ done
 stop_pdfs
 p_rate=$(med "${p1[@]}"); b_rate=$(med "${p2[@]}")
 row "9. group drains $drain_docs messages, pulls of 1000 + commits: messages/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (range read)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.50 of range read"
+
+fi  # [ -z "$only" ]
 
 # --- 10. Hub channels: inserts against the stream face, queries on a big channel ----
 log "== 10. Hub inserts vs the stream face, and queries on 10^6 items vs 10"
