@@ -423,10 +423,13 @@ class HubRoutes : public RouteFamily {
     if (!inserted.ok()) return Fail(res, inserted.status());
     counters_.items_inserted += inserted->count;
     ctx_->metrics.appended_documents += inserted->count;
+    // Every item shares the channel URL and the time of its key: format
+    // them once, not once per item.
+    const std::string time_url =
+        ChannelUrl(req, name) + "/" + hub::ContentKey{inserted->time_ms, ""}.ToPath();
     json uris = json::array();
     for (size_t i = 0; i < inserted->count; ++i) {
-      uris.push_back(
-          ItemUrl(req, name, hub::KeyOf(inserted->time_ms, inserted->first_location + i)));
+      uris.push_back(time_url + hub::HashOfLocation(inserted->first_location + i));
     }
     const std::string self =
         ItemUrl(req, name, hub::KeyOf(inserted->time_ms, inserted->first_location)) + "/next/" +
