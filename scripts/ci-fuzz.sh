@@ -60,6 +60,7 @@ for t in "${targets[@]}"; do
   case $t in
     fuzz_document | fuzz_document_split) dict=(-dict=tests/fuzz/json.dict) ;;
     fuzz_http) dict=(-dict=tests/fuzz/http.dict) ;;
+    fuzz_hub_parsers) dict=(-dict=tests/fuzz/hub.dict) ;;
   esac
   # Every saved reproducer must pass (each file is run once).
   if compgen -G "tests/fuzz/regressions/$t/*" > /dev/null; then
