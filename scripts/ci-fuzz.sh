@@ -42,7 +42,10 @@ echo "ci-fuzz: build took $((t_built - t_start)) s"
 
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fuzz_document fuzz_document_split fuzz_path_params fuzz_http fuzz_hub_parsers)
-artifacts=$root/$dir/fuzz-artifacts
+case $dir in
+  /*) artifacts=$dir/fuzz-artifacts ;;
+  *) artifacts=$root/$dir/fuzz-artifacts ;;
+esac
 rm -rf "$artifacts"
 mkdir -p "$artifacts/tmp"
 # fuzz_http's store lives under TMPDIR; a crash leaves it behind, so keep it
@@ -57,6 +60,7 @@ for t in "${targets[@]}"; do
   case $t in
     fuzz_document | fuzz_document_split) dict=(-dict=tests/fuzz/json.dict) ;;
     fuzz_http) dict=(-dict=tests/fuzz/http.dict) ;;
+    fuzz_hub_parsers) dict=(-dict=tests/fuzz/hub.dict) ;;
   esac
   # Every saved reproducer must pass (each file is run once).
   if compgen -G "tests/fuzz/regressions/$t/*" > /dev/null; then

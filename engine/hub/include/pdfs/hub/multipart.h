@@ -76,8 +76,9 @@ struct MultipartLimits {
 // `bchars` plus the other printable characters, because the Hub's own bulk
 // reads use '|' and '~'.
 // InvalidArgument, with a sentence, for a type other than multipart/mixed,
-// a missing or repeated boundary parameter, a bad quoted string, or a
-// boundary that is empty, too long or has a character outside that range.
+// a missing or repeated boundary parameter, a parameter without "=", a bad
+// quoted string (no closing quote, or text after it), or a boundary that is
+// empty, too long, ends in a space or has a character outside that range.
 Result<std::string> BoundaryOf(std::string_view content_type_header);
 
 // The parts of `body`, a multipart/mixed body whose boundary is `boundary`
