@@ -44,6 +44,7 @@
 #include "pdfs/hub/keys.h"
 #include "pdfs/hub/queries.h"
 #include "pdfs/hub/tags.h"
+#include "pdfs/hub/zip_archive.h"
 #include "request_helpers.h"
 #include "routes.h"
 
@@ -620,6 +621,9 @@ class HubRoutes : public RouteFamily {
   void AnswerList(const httplib::Request& req, httplib::Response& res, const Scope& scope,
                   const std::vector<hub::TaggedItem>& items, ordered links) const {
     links["uris"] = Uris(req, scope, items);
+    if (req.get_header_value("Accept").find("application/zip") != std::string::npos) {
+      return AnswerZip(req, res, links["uris"], items);
+    }
     if (req.get_param_value("bulk") != "true" && req.get_param_value("batch") != "true") {
       res.set_content(ordered{{"_links", links}}.dump(), kJson);
       return;
@@ -638,9 +642,7 @@ class HubRoutes : public RouteFamily {
     auto stream = std::make_shared<BulkStream>();
     stream->items = items;
     for (const auto& uri : links["uris"]) stream->urls.push_back(uri.get<std::string>());
-    if (req.get_param_value("order").rfind('d', 0) == 0) {
-      std::reverse(stream->items.begin(), stream->items.end());
-    }
+    if (Descending(req)) std::reverse(stream->items.begin(), stream->items.end());
     Store* store = ctx_->store;
     res.set_chunked_content_provider(
         std::string("multipart/mixed; boundary=") + kBulkBoundary,
@@ -667,6 +669,40 @@ class HubRoutes : public RouteFamily {
         });
   }
 
+  // The items of a list as one zip archive, each named by its URL's path
+  // below /channel/ (channel/key). Built in memory, so bounded by the
+  // server's body limit: a larger list is 413 with a sentence.
+  void AnswerZip(const httplib::Request& req, httplib::Response& res, const json& uris,
+                 std::vector<hub::TaggedItem> items) const {
+    const bool descending = Descending(req);
+    if (descending) std::reverse(items.begin(), items.end());
+    std::vector<hub::ZipEntry> entries;
+    size_t total = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+      Result<Record> record = ctx_->store->Get(items[i].channel, items[i].item.location);
+      if (!record.ok()) continue;  // trimmed or cut since the list was made
+      total += record->data.size();
+      if (total > ctx_->options.max_body_bytes) {
+        return Fail(res, 413,
+                    "the items are more than " + std::to_string(ctx_->options.max_body_bytes) +
+                        " bytes, too many for one zip archive; ask for fewer (a smaller N or "
+                        "period), or read them as multipart with bulk=true");
+      }
+      std::string name = uris[i].get<std::string>();
+      name = name.substr(name.find("/channel/") + 9);
+      name = name.substr(0, name.find('?'));
+      entries.push_back({std::move(name), std::move(record->data)});
+    }
+    Result<std::string> zip = hub::ZipArchive(entries);
+    if (!zip.ok()) return Fail(res, zip.status());
+    res.set_content(std::move(zip).value(), "application/zip");
+  }
+
+  // ?order=descending: the Hub takes any value that starts with "d".
+  static bool Descending(const httplib::Request& req) {
+    return req.get_param_value("order").rfind('d', 0) == 0;
+  }
+
   static std::string StableHint(const httplib::Request& req) {
     return req.get_param_value("stable") == "false"
                ? std::string()
@@ -681,9 +717,7 @@ class HubRoutes : public RouteFamily {
     json uris = json::array();
     const std::string suffix = scope.tag.empty() ? "" : "?tag=" + scope.tag;
     for (const hub::TaggedItem& t : items) uris.push_back(ItemUrlIn(req, scope, t) + suffix);
-    if (req.get_param_value("order").rfind('d', 0) == 0) {
-      std::reverse(uris.begin(), uris.end());
-    }
+    if (Descending(req)) std::reverse(uris.begin(), uris.end());
     return uris;
   }
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  librocksdb-dev libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libgtest-dev
+  librocksdb-dev libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libgtest-dev libzip-dev
   libfuse3-dev fuse3 attr curl
   # The real-tools suite (tests/fs/real_tools_test.cc) runs what people use
   # on files: vim (the package with /usr/bin/vim, for `vim -es`), ed, rsync,

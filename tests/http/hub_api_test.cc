@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include <zip.h>
+
 #include "support/api_fixture.h"
 
 namespace pdfs {
@@ -20,6 +22,32 @@ using pdfs::testing::Target;
 // The Hub's key format: yyyy/MM/dd/HH/mm/ss/SSS/<hash>.
 const std::regex kItemUrl(
     R"(http://[^/]+/channel/([A-Za-z0-9_-]+)/(\d{4}/\d{2}/\d{2}/\d{2}/\d{2}/\d{2}/\d{3}/[0-9A-Za-z]{11}))");
+
+// The entries of a zip archive, read back with libzip: name -> bytes, in
+// the archive's order.
+std::vector<std::pair<std::string, std::string>> Unzip(const std::string& bytes) {
+  std::vector<std::pair<std::string, std::string>> out;
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* archive = src ? zip_open_from_source(src, ZIP_RDONLY, &error) : nullptr;
+  EXPECT_NE(archive, nullptr) << "not a zip archive";
+  if (archive == nullptr) {
+    if (src) zip_source_free(src);
+    return out;
+  }
+  for (zip_int64_t i = 0; i < zip_get_num_entries(archive, 0); ++i) {
+    zip_stat_t st;
+    zip_stat_index(archive, static_cast<zip_uint64_t>(i), 0, &st);
+    std::string data(static_cast<size_t>(st.size), '\0');
+    zip_file_t* f = zip_fopen_index(archive, static_cast<zip_uint64_t>(i), 0);
+    EXPECT_EQ(zip_fread(f, data.data(), st.size), static_cast<zip_int64_t>(st.size));
+    zip_fclose(f);
+    out.emplace_back(st.name, std::move(data));
+  }
+  zip_close(archive);
+  return out;
+}
 
 class HubApiTest : public testing::ApiTest {
  protected:
@@ -441,6 +469,26 @@ TEST_P(HubApiTest, BulkReadsAnswerTheItemsAsMultipart) {
   auto desc = Get(PathOf(urls[0]) + "/next/2?stable=false&batch=true&order=descending");
   ASSERT_TRUE(desc);
   EXPECT_LT(desc->body.find("three"), desc->body.find("PNG"));
+}
+
+TEST_P(HubApiTest, AcceptZipAnswersTheItemsAsOneArchive) {
+  ASSERT_EQ(Put("/channel/c", "")->status, 201);
+  const std::string png("\x89PNG\r\n\0\x01", 8);
+  std::vector<std::string> urls = {Insert("c", "one"), Insert("c", png, "image/png")};
+  auto r = Get("/channel/c/earliest/2?stable=false&bulk=true", {{"Accept", "application/zip"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/zip");
+  auto entries = Unzip(r->body);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ("http://127.0.0.1:" + std::to_string(port_) + "/channel/" + entries[0].first, urls[0]);
+  EXPECT_EQ(entries[0].second, "one");
+  EXPECT_EQ(entries[1].second, png);
+  auto desc =
+      Get("/channel/c/latest/2?stable=false&order=descending", {{"Accept", "application/zip"}});
+  auto reversed = Unzip(desc->body);
+  ASSERT_EQ(reversed.size(), 2u);
+  EXPECT_EQ(reversed[0].second, png);
 }
 
 TEST_P(HubApiTest, ProviderInsertsCreateTheChannelWithTheDefaults) {
