@@ -127,9 +127,16 @@ int64_t VisibleUntil(const RouteContext& ctx, const httplib::Request& req) {
 // N of latest/N, next/N ...: 1..kMaxDirectionCount.
 bool ParseCount(std::string_view text, httplib::Response& res, size_t* n) {
   size_t value = 0;
-  bool digits = !text.empty() && text.size() <= 9 &&
-                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits) value = std::stoul(std::string(text));
+  const bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
+  // Any larger count is served as the cap (the Hub's directionCountLimit),
+  // however many digits it has: no number overflows here.
+  if (digits) {
+    const size_t first = text.find_first_not_of('0');
+    value = first == std::string_view::npos ? 0
+            : text.size() - first > 9       ? hub::kMaxDirectionCount
+                                            : std::stoul(std::string(text.substr(first)));
+  }
   if (!digits || value == 0) {
     Fail(res, 400,
          "the count \"" + std::string(text.substr(0, 20)) + "\" must be a number from 1 to " +
@@ -295,7 +302,14 @@ class HubRoutes : public RouteFamily {
   }
 
   bool BeforeRouting(const httplib::Request& req, httplib::Response& res) const override {
-    if (!Owns(req.path) || req.path.size() <= 1 || req.path.back() != '/') return false;
+    if (!Owns(req.path)) return false;
+    // httplib decodes the path before routing: /channel/t%2Flatest would
+    // be /channel/t/latest. No channel name holds a '/', so refuse it.
+    if (HasEncodedSlash(req)) {
+      Fail(res, 400, kEncodedSlashError);
+      return true;
+    }
+    if (req.path.size() <= 1 || req.path.back() != '/') return false;
     // The Hub's RemoveSlashFilter: /channel/c/ is /channel/c.
     std::string target = req.path;
     while (target.size() > 1 && target.back() == '/') target.pop_back();

@@ -250,6 +250,13 @@ TEST_P(HubApiTest, LatestEarliestNextAndPreviousWalkTheItemsInKeyOrder) {
   EXPECT_EQ(one->get_header_value("Location"), urls[3] + "?stable=false");
   ExpectHubError(Get(PathOf(urls[4]) + "/next?stable=false"), 404, "no next item");
   ExpectHubError(Get("/channel/c/latest/0"), 400, "from 1 to 10000");
+  // A count of any size is served as the cap, 10,000.
+  EXPECT_EQ(
+      Ok(Get(PathOf(urls[0]) + "/next/99999999999999999999?stable=false"))["_links"]["uris"].size(),
+      4u);
+  // An encoded '/' never moves a request to another endpoint.
+  ExpectHubError(Get("/channel/c%2Flatest?stable=false"), 400, "%2F");
+  ExpectHubError(client_->Put("/channel/a%2Fb", "{}", "application/json"), 400, "%2F");
   ExpectHubError(Get("/channel/c/latest/x"), 400, "from 1 to 10000");
 
   json status = Ok(Get("/channel/c/status?stable=false"));
