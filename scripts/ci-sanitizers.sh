@@ -86,7 +86,7 @@ if [ "$what" = tsan ] || [ "$what" = all ]; then
   # drives harder; and the Katar crash loop (20 SIGKILLs of `pdfs serve`
   # under producers and consumer groups, a minute in the plain build), whose
   # value is durability across kills, while the Katar routes' threads are
-  # checked here by KatarApiTest; and the Hub crash loop (20 SIGKILLs of
+  # checked here by KatarApiTest; and the Hub crash loop (15 SIGKILLs of
   # `pdfs serve` under single and bulk inserts), for the same reason, the
   # Hub routes' threads being checked by HubApiTest; and the store model
   # test, one thread driving eight seeds of random operations (about 80 s of

@@ -23,7 +23,7 @@
 //  - each writer's acknowledged items at increasing locations, in the order
 //    it sent them; no item stored twice; nothing stored that no writer sent.
 //
-// PDFS_HUB_CRASH_ITERATIONS (default 20) sets the number of kills and
+// PDFS_HUB_CRASH_ITERATIONS (default 15) sets the number of kills and
 // PDFS_CRASH_SEED the random seed (printed, for replaying a failure).
 #include <signal.h>
 #include <sys/wait.h>
@@ -496,7 +496,7 @@ void HubCrashLoop::CheckEverything() {
 
 TEST(HubCrashLoopTest, SigkillUnderSingleAndBulkInsertsLosesNoAckedItemAndTearsNoBulk) {
   HubCrashLoop loop;
-  loop.Run(EnvNumber("PDFS_HUB_CRASH_ITERATIONS", 20));
+  loop.Run(EnvNumber("PDFS_HUB_CRASH_ITERATIONS", 15));
 }
 
 }  // namespace
