@@ -86,12 +86,14 @@ if [ "$what" = tsan ] || [ "$what" = all ]; then
   # drives harder; and the Katar crash loop (20 SIGKILLs of `pdfs serve`
   # under producers and consumer groups, a minute in the plain build), whose
   # value is durability across kills, while the Katar routes' threads are
-  # checked here by KatarApiTest; and the store model test, one thread
-  # driving eight seeds of random operations (about 80 s of the plain suite,
-  # several times that under TSan) whose value is the model, which the ASan
-  # run checks.
+  # checked here by KatarApiTest; and the Hub crash loop (15 SIGKILLs of
+  # `pdfs serve` under single and bulk inserts), for the same reason, the
+  # Hub routes' threads being checked by HubApiTest; and the store model
+  # test, one thread driving eight seeds of random operations (about 80 s of
+  # the plain suite, several times that under TSan) whose value is the
+  # model, which the ASan run checks.
   build_and_test tsan "${TSAN_BUILD_DIR:-build-tsan}" thread \
-    -E '^(CliTest|CliSeedServerTest|ServeE2eTest|ReadmeExamples|LargeTopicTest|CrashLoopTest|KatarCrashLoopTest|DiskFullTest|Seeds/StoreModelTest)[.]?'
+    -E '^(CliTest|CliSeedServerTest|ServeE2eTest|ReadmeExamples|LargeTopicTest|CrashLoopTest|KatarCrashLoopTest|HubCrashLoopTest|DiskFullTest|Seeds/StoreModelTest)[.]?'
 fi
 echo "ci-sanitizers: total $(( $(now) - t_start )) s"
 if [ ${#failures[@]} -ne 0 ]; then

@@ -19,6 +19,7 @@
 // program, both faces, and checks the whole store after every input.
 #include <errno.h>
 #include <fcntl.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -56,6 +57,8 @@ struct Daemon {
   std::unique_ptr<MountedPdfs> pdfs;
   std::string topics;  // GET /stream/
   std::map<std::string, std::vector<std::string>> docs;
+  std::string channels;   // GET /channel
+  std::string channel_t;  // GET /channel/t: t's Hub config
   pid_t pid() { return pdfs->process().pid(); }
   int port() const { return pdfs->port(); }
 };
@@ -98,6 +101,73 @@ std::string Nested(size_t depth) {
 }
 
 std::string Mount(const std::string& rel) { return g_daemon->mnt + "/" + rel; }
+
+// A request with a Content-Type of its own (Request's is JSON).
+std::string Typed(const std::string& method, const std::string& target, const std::string& type,
+                  const std::string& body) {
+  return method + " " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + type +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// The status of the answer to `request` on a fresh connection and, for an
+// error, its Content-Type: the Hub face answers errors in plain text
+// (docs/HUB.md), so a JSON error there is a row that fails.
+std::string SendHub(const std::string& request) {
+  RawConnection c(g_daemon->port());
+  if (!c.ok()) return "no connection";
+  const bool sent = c.Send(request);
+  const std::string response = c.ReadResponse(std::chrono::seconds(60));
+  const int status = StatusOf(response);
+  if (status == 0) return sent ? "no answer" : "reset";
+  std::string out = std::to_string(status);
+  if (status < 400) return out;
+  std::string type = "no Content-Type";
+  const std::string head = response.substr(0, response.find("\r\n\r\n"));
+  for (size_t at = head.find("\r\n"); at != std::string::npos; at = head.find("\r\n", at + 2)) {
+    const std::string line = head.substr(at + 2, head.find("\r\n", at + 2) - at - 2);
+    const size_t colon = line.find(':');
+    if (colon != std::string::npos && strncasecmp(line.c_str(), "content-type", colon) == 0 &&
+        colon == 12) {
+      type = line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return out + " " + type;
+}
+
+// A multipart/mixed body of the parts given (each: its data, type text/plain).
+std::string Multipart(const std::vector<std::string>& parts) {
+  std::string body;
+  for (const std::string& p : parts) body += "--b\r\nContent-Type: text/plain\r\n\r\n" + p + "\r\n";
+  return body + "--b--\r\n";
+}
+const std::string kMixed = "multipart/mixed; boundary=b";
+
+// A key of a location that was cut and re-used: the old key names the
+// location, but the item there now was appended later (docs/HUB.md, Keys).
+// Made in a scratch channel that is deleted again.
+std::string KeyOfCutLocation() {
+  auto http = LoopbackClient(g_daemon->port());
+  if (auto r = http->Put("/channel/cutc", "", "application/json"); !r || r->status != 201) {
+    return "PUT /channel/cutc failed";
+  }
+  auto first = http->Post("/channel/cutc", "first", "text/plain");
+  const std::string url = first ? first->get_header_value("Location") : "";
+  std::string out;
+  auto cut = http->Delete("/stream/cutc/0");
+  // A later millisecond, so that the item re-using location 0 has another key.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto second = http->Post("/channel/cutc", "second", "text/plain");
+  if (url.empty() || !cut || cut->status != 200 || !second || second->status != 201 ||
+      second->get_header_value("Location") == url) {
+    out = "setup failed";
+  } else {
+    const std::string path = url.substr(url.find('/', url.find("://") + 3));
+    out = SendHub(Typed("GET", path, "text/plain", ""));
+  }
+  auto gone = http->Delete("/channel/cutc");
+  if (!gone || gone->status != 202) out += ", DELETE /channel/cutc failed";
+  return out;
+}
 
 // Writes `bytes` to a new name in topic t (one write() per MiB), then
 // closes; "write: E…" or "close: E…" for the first failure.
@@ -512,6 +582,78 @@ std::vector<Row> Rows() {
   add("KatarCommitMissingTopic", h, "`POST /subscribe/commit` to a missing topic", {"404"},
       [] { return Post("/subscribe/commit", R"({"topic":"nope","group":"g","offset":0})"); });
 
+  // --- the Hub face (docs/HUB.md); t and u are channels too ----------------
+  const std::string bad = "400 text/plain";
+  add("HubTimeMonth13Day40", h, "`GET /channel/t/2026/13/40`", {bad},
+      [] { return SendHub(Request("GET", "/channel/t/2026/13/40")); });
+  add("HubTimeHour24", h, "`GET /channel/t/2026/01/01/24`", {bad},
+      [] { return SendHub(Request("GET", "/channel/t/2026/01/01/24")); });
+  add("HubHashPast2To64", h,
+      "`GET /channel/t/2026/01/01/00/00/00/000/zzzzzzzzzzz` (the hash decodes past 2^64)",
+      {"404 text/plain"},
+      [] { return SendHub(Request("GET", "/channel/t/2026/01/01/00/00/00/000/zzzzzzzzzzz")); });
+  add("HubHashOfCutLocation", h,
+      "`GET` of an item's key after its location was cut and re-used (scratch channel)",
+      {"404 text/plain"}, [] { return KeyOfCutLocation(); });
+  add("HubName10MB", h, "`PUT /channel/` + 10 MB name", {"414", "reset"},
+      [] { return Send(Request("PUT", "/channel/" + std::string(10 * kMiB, 'x'))); });
+  add("HubNameDotDot", h, "`PUT /channel/a..b`", {bad},
+      [] { return SendHub(Request("PUT", "/channel/a..b")); });
+  add("HubNameEncodedDotDot", h, "`PUT /channel/%2E%2E`", {bad},
+      [] { return SendHub(Request("PUT", "/channel/%2E%2E")); });
+  add("HubNameNul", h, "`PUT /channel/a%00b`", {bad},
+      [] { return SendHub(Request("PUT", "/channel/a%00b")); });
+  add("HubCreateCaseOfTopic", h, "`POST /channel {\"name\":\"T\"}` (the topic t exists)",
+      {"409 text/plain"}, [] { return SendHub(Request("POST", "/channel", R"({"name":"T"})")); });
+  add("HubPutCaseOfTopic", h,
+      "`PUT /channel/T`, no body (names t: lookups ignore case; nothing named, nothing changed)",
+      {"201"}, [] { return SendHub(Request("PUT", "/channel/T")); });
+  add("HubBulkNoBoundary", h, "`POST /channel/t/bulk`, `Content-Type: multipart/mixed`", {bad}, [] {
+    return SendHub(Typed("POST", "/channel/t/bulk", "multipart/mixed", Multipart({"x"})));
+  });
+  add("HubBulkTruncated", h, "`POST /channel/t/bulk`, the body cut before its close delimiter",
+      {bad}, [] {
+        return SendHub(Typed("POST", "/channel/t/bulk", kMixed, "--b\r\n\r\nx\r\n--b\r\n\r\ny"));
+      });
+  add("HubBulkHeaderNoColon", h, "`POST /channel/t/bulk`, a part header without a colon", {bad},
+      [] {
+        return SendHub(Typed("POST", "/channel/t/bulk", kMixed,
+                             "--b\r\nContent-Type text/plain\r\n\r\nx\r\n--b--\r\n"));
+      });
+  add("HubBulk20000Parts", h, "`POST /channel/t/bulk` with 20,000 parts (max 10,000)",
+      {"413 text/plain"}, [] {
+        return SendHub(Typed("POST", "/channel/t/bulk", kMixed,
+                             Multipart(std::vector<std::string>(20000, "x"))));
+      });
+  add("HubBulkPartOverLimit", h,
+      "`POST /channel/t/bulk`, a small part then one of 64 MiB + 1 (the item limit)",
+      {"413 text/plain"}, [] {
+        return SendHub(Typed("POST", "/channel/t/bulk", kMixed,
+                             Multipart({"small", std::string(kMaxBody + 1, 'x')})));
+      });
+  add("HubConfigTtlAbsurd", h, "`PATCH /channel/t {\"ttlDays\":1e300}`", {bad},
+      [] { return SendHub(Request("PATCH", "/channel/t", R"({"ttlDays":1e300})")); });
+  add("HubConfigTtlNegative", h, "`PATCH /channel/t {\"ttlDays\":-1}`", {bad},
+      [] { return SendHub(Request("PATCH", "/channel/t", R"({"ttlDays":-1})")); });
+  add("HubConfigTtlString", h, "`PATCH /channel/t {\"ttlDays\":\"x\"}`", {bad},
+      [] { return SendHub(Request("PATCH", "/channel/t", R"({"ttlDays":"x"})")); });
+  add("HubConfigTags100k", h, "`PUT /channel/t` with 100,000 tags (max 20)", {bad}, [] {
+    std::string tags;
+    for (int i = 0; i < 100000; ++i) tags += (i ? ",\"t" : "\"t") + std::to_string(i) + "\"";
+    return SendHub(Request("PUT", "/channel/t", "{\"tags\":[" + tags + "]}"));
+  });
+  add("HubConfigNested100k", h, "`PUT /channel/t` with a config nested 100,000 levels", {bad},
+      [] { return SendHub(Request("PUT", "/channel/t", Nested(100000))); });
+  add("HubNextHugeCount", h, "`GET /channel/t/2026/01/01/00/00/00/000/A/next/99999999999999999999`",
+      {bad}, [] {
+        return SendHub(
+            Request("GET", "/channel/t/2026/01/01/00/00/00/000/A/next/99999999999999999999"));
+      });
+  add("HubInsertMissingChannel", h, "`POST /channel/nope`", {"404 text/plain"},
+      [] { return SendHub(Typed("POST", "/channel/nope", "text/plain", "x")); });
+  add("HubBulkMissingChannel", h, "`POST /channel/nope/bulk`", {"404 text/plain"},
+      [] { return SendHub(Typed("POST", "/channel/nope/bulk", kMixed, Multipart({"x"}))); });
+
   // --- through the mount ------------------------------------------------------
   add("MkdirName255", m, "`mkdir` of a 255-byte name", {"EINVAL"},
       [] { return Syscall(::mkdir(Mount(std::string(255, 'n')).c_str(), 0755)); });
@@ -644,6 +786,8 @@ class HostileInputTest : public ::testing::TestWithParam<Row> {
     http->Post("/stream/t", t + "]", "application/json");
     http->Post("/stream/u", "[{\"u\":1},{\"u\":2},{\"u\":3}]", "application/json");
     g_daemon->topics = http->Get("/stream/")->body;
+    g_daemon->channels = http->Get("/channel")->body;
+    g_daemon->channel_t = http->Get("/channel/t")->body;
     for (const char* topic : {"t", "u"}) {
       TopicReadback got;
       std::string error;
@@ -680,6 +824,14 @@ class HostileInputTest : public ::testing::TestWithParam<Row> {
     auto list = http->Get("/stream/");
     if (!list || list->body != g_daemon->topics) {
       return "GET /stream/ is " + (list ? list->body : std::string("not answered"));
+    }
+    // The Hub's view: the channel list and t's config (retention, tags...).
+    for (const auto& [path, want] :
+         {std::pair{"/channel", g_daemon->channels}, {"/channel/t", g_daemon->channel_t}}) {
+      auto got = http->Get(path);
+      if (!got || got->body != want) {
+        return std::string("GET ") + path + " is " + (got ? got->body : "not answered");
+      }
     }
     for (const auto& [topic, want] : g_daemon->docs) {
       TopicReadback got;
