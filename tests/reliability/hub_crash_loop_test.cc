@@ -43,6 +43,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reliability/reliability_support.h"
+#include "support/capped_report.h"
 #include "support/pdfs_process.h"
 #include "support/temp_dir.h"
 
@@ -167,20 +168,8 @@ class HubCrashLoop {
   void Unexpected(const std::string& what) {
     if (!killed_) ADD_FAILURE() << what;
   }
-  struct Reporter {
-    bool on;
-    std::ostringstream text;
-    ~Reporter() {
-      if (on) ADD_FAILURE() << text.str();
-    }
-    template <typename T>
-    Reporter& operator<<(const T& v) {
-      if (on) text << v;
-      return *this;
-    }
-  };
-  Reporter Report(std::atomic<uint64_t>* counter) {
-    return Reporter{++*counter <= kMaxReports, {}};
+  testing::CappedReport Report(std::atomic<uint64_t>* counter) {
+    return testing::ReportCapped(counter, kMaxReports);
   }
 
   const uint64_t seed_;
