@@ -106,6 +106,11 @@ Result<std::string> ResolveChannel(Store& store, std::string_view name) {
     if (!normal.ok()) return normal.status();
     return Status::InvalidArgument("channel name must not begin or end with white space");
   }
+  // The exact name is the common case and one point lookup; only a name in
+  // another case lists the topics (a case-insensitive search has no index).
+  Result<TopicMeta> exact = store.Stat(name);
+  if (exact.ok()) return exact->topic;
+  if (!exact.status().IsNotFound()) return exact.status();
   std::vector<std::string> matches;
   for (const TopicMeta& meta : store.ListTopics()) {
     if (meta.system()) continue;
