@@ -62,7 +62,7 @@ bool FitsInIno(uint64_t id) { return id <= kIdMask; }
 
 // The extension of a new name that makes it a whole-file item: the part
 // after its last dot (not a leading one). .json, .jsonl, .ndjson and names
-// without one stay JSON appenders (README.md, "Whole-file items").
+// without one stay JSON appenders (README.md, "Items of other types").
 std::string_view NewNameExtension(std::string_view name) {
   const size_t dot = name.rfind('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size()) return {};

@@ -2,7 +2,7 @@
 // mime.types (Debian package media-types), read once at mount.
 //
 // An item's file name is its location plus the extension of its content
-// type (README.md, "Names"). Extensions are kept as small ids so that a
+// type (README.md, "Items of other types"). Extensions are kept as small ids so that a
 // document node (document_nodes.h) can remember the name it was given in a
 // few bits: id 0 is always "json" (every document, whatever mime.types
 // says), id 1 always "bin" (a type mime.types does not list).

@@ -8,7 +8,7 @@
 //               also accepts every other spelling of the same number
 //               (123.json, 0000123.json).
 //
-// Items of any content type (README.md, "Names") generalise it:
+// Items of any content type (README.md, "Items of other types") generalise it:
 //   item name = digits "." extension   ; the extension of the item's type
 // so a PNG at 7 is 000007.png; ParseItemName splits any such name, and
 // lookup then refuses an extension that is not the item's own.
