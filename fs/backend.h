@@ -45,6 +45,14 @@ class Backend {
                                                     uint64_t end) = 0;
   // Appends every document or none (creating the topic if needed).
   virtual Result<Store::AppendResult> Append(std::string_view topic, const DocumentBatch& docs) = 0;
+  // Appends every item or none (whole-file writes of any content type).
+  // TooLarge for an item over the store's max_document_bytes. A backend
+  // that cannot store items answers PermissionDenied (the mount: EACCES).
+  virtual Result<Store::AppendResult> AppendItems(std::string_view topic, const ItemBatch& items) {
+    (void)topic;
+    (void)items;
+    return Status::PermissionDenied("this backend stores JSON documents only");
+  }
   // Removes `location` and after; at or past the end, no change.
   virtual Result<TopicMeta> Truncate(std::string_view topic, uint64_t location) = 0;
   // As Truncate, but only while the topic's next location is

@@ -23,10 +23,12 @@ class DocumentNodes {
   struct Slot {
     uint64_t ino = 0;
     uint64_t location = 0;
-    // The document's byte length (documents are far below 2^63 bytes), and
-    // whether an open has already offered its bytes to the kernel's page
-    // cache (Filesystem::Open): at most once per node.
-    uint64_t size : 63 = 0;
+    // The document's byte length (items are far below 2^47 bytes: the
+    // store's max_document_bytes is a few MiB), the MimeTypes id of its
+    // name's extension, and whether an open has already offered its bytes
+    // to the kernel's page cache (Filesystem::Open): at most once per node.
+    uint64_t size : 47 = 0;
+    uint64_t extension : 16 = 0;
     uint64_t pages_offered : 1 = 0;
     int64_t mtime_ms = 0;
     uint32_t topic = 0;  // NodeTable's index of the topic's name and id

@@ -14,6 +14,8 @@
 
 #include "appender.h"
 #include "names.h"
+#include "pdfs/hub/keys.h"
+#include "pdfs/item.h"
 #include "pdfs/topic_name.h"
 
 namespace pdfs::fs {
@@ -32,6 +34,9 @@ off_t OffsetAfterDocument(uint64_t location) { return static_cast<off_t>(locatio
 
 const std::string_view kCountXattr = "user.pdfs.count";
 const std::string_view kSizeXattr = "user.pdfs.size";
+// On every item file (README.md, "Extended attributes").
+const std::string_view kContentTypeXattr = "user.pdfs.content_type";
+const std::string_view kHubKeyXattr = "user.hub.key";
 // The only xattr namespace the mount has; ACLs (system.), security labels
 // and trusted. are not supported at all.
 const std::string_view kUserXattrPrefix = "user.";
@@ -54,6 +59,19 @@ struct timespec TimeOf(int64_t ms) {
 }
 
 bool FitsInIno(uint64_t id) { return id <= kIdMask; }
+
+// The extension of a new name that makes it a whole-file item: the part
+// after its last dot (not a leading one). .json, .jsonl, .ndjson and names
+// without one stay JSON appenders (README.md, "Items of other types").
+std::string_view NewNameExtension(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size()) return {};
+  std::string_view ext = name.substr(dot + 1);
+  std::string lower(ext);
+  for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (lower == "json" || lower == "jsonl" || lower == "ndjson") return {};
+  return ext;
+}
 
 Errno Stale(const std::string& what) { return Errno(ESTALE, what + " no longer exists"); }
 
@@ -83,6 +101,17 @@ struct Filesystem::Handle {
   std::shared_ptr<Appender> appender;    // appenders: one per open file
   std::shared_ptr<FollowStream> stream;  // the follow file
 
+  // A whole-file item: a new name whose extension mime.types gives a type
+  // (not JSON). Its bytes are kept here and stored as ONE item at release.
+  struct Blob {
+    std::string type;  // fixed at create
+    std::mutex mu;
+    std::string data;      // Guarded by mu.
+    bool pending = true;   // Guarded by mu: not stored yet
+    bool too_big = false;  // Guarded by mu: a write passed the limit; nothing is stored
+  };
+  std::shared_ptr<Blob> blob;
+
   // A document open for writing. `truncate -s 0` is open + ftruncate(0) +
   // close with no write: the cut waits for the close, and any write on the
   // same file (an editor saving in place: ftruncate(0), then write) cancels
@@ -98,6 +127,8 @@ Filesystem::Filesystem(Backend* backend, Invalidator* invalidator, FilesystemOpt
       invalidator_(invalidator),
       options_(options),
       mount_time_ms_(NowMs()),
+      mime_(options_.mime_types != nullptr ? options_.mime_types
+                                           : std::make_shared<const MimeTypes>(MimeTypes::Load())),
       written_names_(options.written_name_grace),
       follower_(backend) {
   backend_->AddListener(this);
@@ -261,23 +292,40 @@ FsResult<Entry> Filesystem::LookupInTopic(const Node& dir, std::string_view name
   }
   // A document wins over a name a file was written under: an append may
   // make a written name such as 000009.json a document at any moment.
-  if (std::optional<ParsedDocumentName> parsed = ParseDocumentName(name)) {
-    Result<Record> record = backend_->Get(meta->topic, parsed->location);
-    if (record.ok()) {
-      if (!FitsInIno(record->serial)) return Errno(EOVERFLOW, "record serial out of inode range");
-      std::shared_ptr<Node> node =
-          nodes_.Ref(NodeIdentity{NodeKind::kDocument, MakeIno(NodeKind::kDocument, record->serial),
-                                  meta->topic, meta->id, record->location, record->serial,
-                                  record->data.size(), record->append_time_ms},
-                     epoch);
-      return DocumentEntry(*node, parsed->canonical);
-    }
-    if (!record.status().IsNotFound()) return Errno::FromStatus(record.status());
+  bool canonical = false;
+  FsResult<Record> record = NamedItem(meta->topic, name, &canonical);
+  if (record.ok()) {
+    if (!FitsInIno(record->serial)) return Errno(EOVERFLOW, "record serial out of inode range");
+    std::shared_ptr<Node> node =
+        nodes_.Ref(NodeIdentity{NodeKind::kDocument, MakeIno(NodeKind::kDocument, record->serial),
+                                meta->topic, meta->id, record->location, record->serial,
+                                record->data.size(), record->append_time_ms, ExtensionOf(*record)},
+                   epoch);
+    return DocumentEntry(*node, canonical);
   }
+  if (record.status().code() != ENOENT) return record.status();
   // Any other name is not visible (zero timeout, no negative entry, so a
   // later append at that location shows at once) — but for a name a file
   // was just written under.
   return LookupWrittenName(*meta, name, epoch);
+}
+
+FsResult<Record> Filesystem::NamedItem(const std::string& topic, std::string_view name,
+                                       bool* canonical) const {
+  std::optional<ParsedItemName> parsed = ParseItemName(name);
+  if (!parsed) return Errno(ENOENT, "not an item name");
+  Result<Record> record = backend_->Get(topic, parsed->location);
+  if (!record.ok()) {
+    if (record.status().IsNotFound()) return Errno(ENOENT, "no such item");
+    return Errno::FromStatus(record.status());
+  }
+  // One name per item: 000001.json is not the PNG at 1 (nor anything else).
+  if (mime_->Extension(ExtensionOf(*record)) != parsed->extension) {
+    return Errno(ENOENT, "item " + std::to_string(parsed->location) + " is named ." +
+                             std::string(mime_->Extension(ExtensionOf(*record))));
+  }
+  if (canonical != nullptr) *canonical = parsed->canonical;
+  return std::move(record).value();
 }
 
 FsResult<Entry> Filesystem::LookupWrittenName(const TopicMeta& topic, std::string_view name,
@@ -420,9 +468,12 @@ FsResult<Attr> Filesystem::SetAppenderAttr(const Node& node, const struct stat& 
     // ftruncate to the length it wrote) changes nothing; any other would
     // add bytes, or take back appended documents.
     std::shared_ptr<Handle> handle = fh ? FindHandle(*fh) : nullptr;
-    const bool as_written =
-        handle != nullptr && handle->appender != nullptr &&
-        handle->appender->accepted_bytes() == static_cast<uint64_t>(attr.st_size);
+    bool as_written = handle != nullptr && handle->appender != nullptr &&
+                      handle->appender->accepted_bytes() == static_cast<uint64_t>(attr.st_size);
+    if (handle != nullptr && handle->blob != nullptr) {
+      std::lock_guard<std::mutex> lock(handle->blob->mu);
+      as_written = handle->blob->data.size() == static_cast<uint64_t>(attr.st_size);
+    }
     if (!as_written) {
       return Errno(EPERM,
                    "a file written to a topic only appends; it cannot be extended or shortened");
@@ -476,9 +527,11 @@ Errno Filesystem::Unlink(uint64_t parent, std::string_view name) {
       TopicOfDirectory(parent, "the root holds only topics; remove them with rmdir or rm -r");
   if (!meta.ok()) return meta.status();
   if (name == kFollowName) return Errno(EPERM, "the follow file cannot be removed");
-  if (std::optional<ParsedDocumentName> parsed = ParseDocumentName(name)) {
-    Errno removed = RemoveDocument(meta->topic, parsed->location);
+  if (FsResult<Record> item = NamedItem(meta->topic, name); item.ok()) {
+    Errno removed = RemoveDocument(meta->topic, item->location);
     if (removed.code() != ENOENT) return removed;
+  } else if (item.status().code() != ENOENT) {
+    return item.status();
   }
   // A name a file was just written under goes; the documents it made stay
   // (rsync and sed clean up their temporary names this way).
@@ -535,10 +588,7 @@ Errno Filesystem::Rename(uint64_t parent, std::string_view name, uint64_t new_pa
     return Errno(EPERM, "a file written in a topic stays in that topic's directory");
   }
   if (flags & RENAME_EXCHANGE) return Errno(EPERM, "names in a topic cannot be exchanged");
-  auto is_document = [&](std::string_view n) {
-    std::optional<ParsedDocumentName> parsed = ParseDocumentName(n);
-    return parsed && backend_->Get(meta->topic, parsed->location).ok();
-  };
+  auto is_document = [&](std::string_view n) { return NamedItem(meta->topic, n).ok(); };
   if (name == kFollowName || is_document(name)) {
     return Errno(EPERM, "documents keep their locations; rename is not supported");
   }
@@ -665,14 +715,29 @@ Errno Filesystem::ReadTopic(const Node& dir, off_t offset, bool plus, DirectoryR
     return reader.status().IsNotFound() ? Stale("topic \"" + meta->topic + "\"")
                                         : Errno::FromStatus(reader.status());
   }
+  // Items of a chunk share a content type, and a topic usually has one:
+  // the extension is looked up again only when the type changes.
+  std::string last_type;
+  bool last_document = true;
+  uint16_t extension = MimeTypes::kJsonId;
   while (const Record* r = (*reader)->Next()) {
     if (!FitsInIno(r->serial)) continue;
-    NodeIdentity id{NodeKind::kDocument, MakeIno(NodeKind::kDocument, r->serial),
-                    meta->topic,         meta->id,
-                    r->location,         r->serial,
-                    r->data.size(),      r->append_time_ms};
-    if (!AddDirEntry(out, plus, DocumentName(r->location), OffsetAfterDocument(r->location),
-                     std::move(id), epoch, S_IFREG,
+    if (r->document != last_document || r->content_type != last_type) {
+      last_type = r->content_type;
+      last_document = r->document;
+      extension = ExtensionOf(*r);
+    }
+    NodeIdentity id{NodeKind::kDocument,
+                    MakeIno(NodeKind::kDocument, r->serial),
+                    meta->topic,
+                    meta->id,
+                    r->location,
+                    r->serial,
+                    r->data.size(),
+                    r->append_time_ms,
+                    extension};
+    if (!AddDirEntry(out, plus, ItemName(r->location, mime_->Extension(extension)),
+                     OffsetAfterDocument(r->location), std::move(id), epoch, S_IFREG,
                      [this](const Node& node) { return DocumentEntry(node, true); })) {
       break;
     }
@@ -796,18 +861,27 @@ FsResult<Created> Filesystem::Create(uint64_t parent, std::string_view name, int
       TopicOfDirectory(parent, "the root holds only topics; make one with mkdir");
   if (!meta.ok()) return meta.status();
   if (name == kFollowName) return Errno(EEXIST, "the follow file exists");
-  // Every new name is an appender. Its name is never listed and never
-  // cached; lookup knows it only while it is just written (WrittenNames).
-  auto appender =
-      std::make_shared<Appender>(backend_, meta->topic, meta->id, options_.document_limits);
+  // Every new name is an appender (of JSON documents, or of one whole-file
+  // item if mime.types gives its extension a type). Its name is never
+  // listed and never cached; lookup knows it only while it is just written
+  // (WrittenNames). An extension mime.types does not know stays JSON: the
+  // temporary names of rsync (.x.json.Ab12Cd) and of atomic saves
+  // (.x.json.tmp) must keep today's behaviour.
+  auto handle = std::make_shared<Handle>();
+  std::string_view ext = NewNameExtension(name);
+  if (!ext.empty() && mime_->KnowsExtension(ext)) {
+    handle->blob = std::make_shared<Handle::Blob>();
+    handle->blob->type = mime_->TypeOfExtension(ext);
+  } else {
+    handle->appender =
+        std::make_shared<Appender>(backend_, meta->topic, meta->id, options_.document_limits);
+    handle->appender->Opened();
+  }
   const uint64_t ino = MakeIno(NodeKind::kAppender, next_appender_.fetch_add(1));
   std::shared_ptr<Node> node =
       nodes_.Ref(NodeIdentity{NodeKind::kAppender, ino, meta->topic, meta->id}, epoch);
-  appender->Opened();
   written_names_.Created(meta->id, name, ino);
-  auto handle = std::make_shared<Handle>();
   handle->node = node;
-  handle->appender = appender;
   Created created;
   created.entry = AppenderEntry(ino);
   created.opened.direct_io = true;
@@ -819,7 +893,8 @@ FsResult<std::string> Filesystem::Read(uint64_t ino, uint64_t fh, size_t size, o
   (void)ino;
   std::shared_ptr<Handle> handle = FindHandle(fh);
   if (handle == nullptr) return Errno(EBADF, "unknown file handle");
-  if (handle->appender != nullptr) return std::string();  // appenders read as empty
+  // appenders read as empty
+  if (handle->appender != nullptr || handle->blob != nullptr) return std::string();
   if (handle->record == nullptr) return Errno(EBADF, "not a document");
   // A document removed while open answers ESTALE rather than old bytes.
   if (handle->node->stale()) return Stale(Describe(handle->node->id));
@@ -839,11 +914,12 @@ void Filesystem::ReadFollow(uint64_t fh, size_t size, const void* key,
   follower_.Read(handle->stream, size, key, std::move(read));
 }
 
-FsResult<size_t> Filesystem::Write(uint64_t ino, uint64_t fh, std::string_view data) {
+FsResult<size_t> Filesystem::Write(uint64_t ino, uint64_t fh, std::string_view data, off_t offset) {
   (void)ino;
   std::shared_ptr<Handle> handle = FindHandle(fh);
   if (handle == nullptr) return Errno(EBADF, "unknown file handle");
   if (handle->appender != nullptr) return handle->appender->Write(data);
+  if (handle->blob != nullptr) return WriteBlob(*handle, data, offset);
   if (handle->record != nullptr) {
     std::lock_guard<std::mutex> lock(handle->mu);
     handle->wrote = true;
@@ -860,11 +936,55 @@ FsResult<size_t> Filesystem::Write(uint64_t ino, uint64_t fh, std::string_view d
   return Errno(EBADF, "not open for writing");
 }
 
+FsResult<size_t> Filesystem::WriteBlob(Handle& handle, std::string_view data, off_t offset) {
+  Handle::Blob& blob = *handle.blob;
+  if (offset < 0) return Errno(EINVAL, "negative offset");
+  const uint64_t limit = options_.document_limits.max_document_bytes;
+  std::lock_guard<std::mutex> lock(blob.mu);
+  if (blob.too_big || static_cast<uint64_t>(offset) + data.size() > limit) {
+    // Nothing of the file is stored, not even a prefix: an item is the
+    // whole file or nothing.
+    blob.too_big = true;
+    blob.data.clear();
+    blob.data.shrink_to_fit();
+    return Errno(EFBIG, "an item holds at most " + std::to_string(limit) + " bytes");
+  }
+  const size_t end = static_cast<size_t>(offset) + data.size();
+  if (blob.data.size() < end) blob.data.resize(end);  // a hole (a seek past the end) reads zeros
+  blob.data.replace(static_cast<size_t>(offset), data.size(), data);
+  blob.pending = true;
+  return data.size();
+}
+
+Errno Filesystem::StoreBlob(const Handle& handle) {
+  Handle::Blob& blob = *handle.blob;
+  std::lock_guard<std::mutex> lock(blob.mu);
+  if (blob.too_big) return Errno(EFBIG, "the file was too large to store as an item");
+  if (!blob.pending) return Errno();
+  ItemBatch batch;
+  if (Status added = batch.Add(blob.type, blob.data); !added.ok()) {
+    return Errno::FromStatus(added);
+  }
+  Result<Store::AppendResult> stored = backend_->AppendItems(handle.node->id.topic, batch);
+  if (!stored.ok()) return Errno::FromStatus(stored.status());
+  blob.pending = false;
+  return Errno();
+}
+
 Errno Filesystem::Flush(uint64_t ino, uint64_t fh) {
   (void)ino;
   std::shared_ptr<Handle> handle = FindHandle(fh);
   if (handle == nullptr) return Errno(EBADF, "unknown file handle");
   if (handle->appender != nullptr) return handle->appender->Flush();
+  if (handle->blob != nullptr) {
+    // Stored at release, not here: a file has one FLUSH per close() of any
+    // descriptor of it (a shell's redirection dup2s and closes one before
+    // the command writes; `{ a; b; } > f` closes one per command), and it
+    // must still become ONE item. Only a refusal already known is reported.
+    std::lock_guard<std::mutex> lock(handle->blob->mu);
+    if (handle->blob->too_big) return Errno(EFBIG, "the file was too large to store as an item");
+    return Errno();
+  }
   if (handle->record != nullptr) return FinishCut(*handle);
   return Errno();
 }
@@ -902,6 +1022,16 @@ void Filesystem::Release(uint64_t ino, uint64_t fh) {
                    Describe(handle->node->id).c_str(), cut.why().c_str());
     }
   }
+  if (handle->blob != nullptr) {
+    written_names_.Released(handle->node->id.ino);
+    // The last descriptor is closed: the file becomes one item now. The
+    // kernel sends RELEASE after close() has returned, so a failure here
+    // can only be logged.
+    if (Errno stored = StoreBlob(*handle); !stored.ok()) {
+      std::fprintf(stderr, "pdfs: a file written to topic \"%s\" was not stored: %s\n",
+                   handle->node->id.topic.c_str(), stored.why().c_str());
+    }
+  }
   if (handle->appender != nullptr) {
     written_names_.Released(handle->node->id.ino);
     size_t dropped = handle->appender->Released();
@@ -926,6 +1056,20 @@ FsResult<std::string> Filesystem::GetXattr(uint64_t ino, std::string_view name) 
     if (!meta.ok()) return meta.status();
     return std::to_string(name == kCountXattr ? meta->count : meta->size);
   }
+  if ((*found)->id.kind == NodeKind::kDocument &&
+      (name == kContentTypeXattr || name == kHubKeyXattr)) {
+    const Node& node = **found;
+    if (name == kHubKeyXattr) {
+      if (node.stale()) return Stale(Describe(node.id));
+      // Computed, as the Hub does: the append time and the location.
+      return hub::KeyOf(node.id.mtime_ms, node.id.location).ToPath();
+    }
+    // The node keeps only its extension; the exact type (with parameters,
+    // in the writer's case) is the record's.
+    FsResult<Record> record = CurrentRecord(node);
+    if (!record.ok()) return record.status();
+    return std::move(record->content_type);
+  }
   // ENOTSUP, not ENODATA, outside user.*: ls -l and cp ask every file for
   // its security label and ACL, and stop asking for the rest of the device
   // once told the filesystem has none (one request per run, not two per
@@ -939,11 +1083,17 @@ FsResult<std::string> Filesystem::GetXattr(uint64_t ino, std::string_view name) 
 FsResult<std::string> Filesystem::ListXattr(uint64_t ino) {
   FsResult<std::shared_ptr<Node>> found = FindNode(ino);
   if (!found.ok()) return found.status();
-  if ((*found)->id.kind != NodeKind::kTopic) return std::string();
   std::string names;
-  for (std::string_view n : {kCountXattr, kSizeXattr}) {
+  auto add = [&](std::string_view n) {
     names.append(n);
     names.push_back('\0');
+  };
+  if ((*found)->id.kind == NodeKind::kTopic) {
+    add(kCountXattr);
+    add(kSizeXattr);
+  } else if ((*found)->id.kind == NodeKind::kDocument) {
+    add(kContentTypeXattr);
+    add(kHubKeyXattr);
   }
   return names;
 }
@@ -962,7 +1112,7 @@ void Filesystem::OnChange(const ChangeEvent& event) {
   const uint64_t topic_ino = MakeIno(NodeKind::kTopic, event.topic_id);
   auto invalidate_removed = [&](const std::vector<std::shared_ptr<Node>>& removed) {
     for (const std::shared_ptr<Node>& node : removed) {
-      invalidator_->InvalidateEntry(topic_ino, DocumentName(node->id.location));
+      invalidator_->InvalidateEntry(topic_ino, NameOf(node->id));
       invalidator_->InvalidateInode(node->id.ino);
     }
   };

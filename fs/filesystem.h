@@ -46,6 +46,8 @@
 #include "error_map.h"
 #include "follower.h"
 #include "invalidator.h"
+#include "mime_types.h"
+#include "names.h"
 #include "node_table.h"
 #include "written_names.h"
 
@@ -71,6 +73,9 @@ struct FilesystemOptions {
   // cache (see Filesystem::SetPageStore). Default: 128 KiB, the kernel's
   // readahead window: larger ones are read as the reader asks.
   uint64_t page_store_limit = 128 * 1024;
+  // Extensions of item names by content type; null: MimeTypes::Load() of
+  // the system's /etc/mime.types, once, when the Filesystem is made.
+  std::shared_ptr<const MimeTypes> mime_types;
 };
 
 // A name handed to the kernel: fuse_reply_entry's argument. ino 0 is a
@@ -162,7 +167,8 @@ class Filesystem : public ChangeListener {
   // returns (see follower.h).
   void ReadFollow(uint64_t fh, size_t size, const void* key, std::unique_ptr<PendingRead> read);
   void Interrupt(const void* key) { follower_.Interrupt(key); }
-  FsResult<size_t> Write(uint64_t ino, uint64_t fh, std::string_view data);
+  // `offset` matters only to a whole-file item (the others append).
+  FsResult<size_t> Write(uint64_t ino, uint64_t fh, std::string_view data, off_t offset = 0);
   Errno Flush(uint64_t ino, uint64_t fh);
   void Release(uint64_t ino, uint64_t fh);
   Errno OpenDir(uint64_t ino);
@@ -196,6 +202,15 @@ class Filesystem : public ChangeListener {
   FsResult<Record> CurrentRecord(const Node& doc) const;
   FsResult<Entry> LookupTopic(std::string_view name);
   FsResult<Entry> LookupInTopic(const Node& dir, std::string_view name);
+  // The record stored under `name` in `topic`: its location holds an item
+  // whose extension is the name's. NotFound (as ENOENT) otherwise, so a
+  // wrong extension never reaches another item.
+  FsResult<Record> NamedItem(const std::string& topic, std::string_view name,
+                             bool* canonical = nullptr) const;
+  uint16_t ExtensionOf(const Record& r) const { return mime_->IdOf(r.content_type, r.document); }
+  std::string NameOf(const NodeIdentity& id) const {
+    return ItemName(id.location, mime_->Extension(id.extension));
+  }
   // The entry of a name an appender was written under, or ENOENT.
   FsResult<Entry> LookupWrittenName(const TopicMeta& topic, std::string_view name, uint64_t epoch);
 
@@ -215,6 +230,12 @@ class Filesystem : public ChangeListener {
   // Cuts the stream at the document a handle's ftruncate(0) asked for, if
   // it asked, did not write, and the cut is not done yet (at close).
   Errno FinishCut(Handle& handle);
+  // A whole-file item's write at `offset`: EFBIG past max_document_bytes,
+  // after which nothing of the file is stored.
+  FsResult<size_t> WriteBlob(Handle& handle, std::string_view data, off_t offset);
+  // Stores a whole-file item's bytes as one item (an empty file: a
+  // zero-byte item), once, at release.
+  Errno StoreBlob(const Handle& handle);
   // For a document being opened: the first open of its node stores its
   // bytes (if `offer`) while every other open of the same node waits.
   void OfferPages(Node& node, const std::string& data, bool offer);
@@ -245,6 +266,7 @@ class Filesystem : public ChangeListener {
   Invalidator* const invalidator_;
   const FilesystemOptions options_;
   const int64_t mount_time_ms_;
+  const std::shared_ptr<const MimeTypes> mime_;
 
   // Synchronised internally.
   NodeTable nodes_;

@@ -300,8 +300,9 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
 void op_write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
               fuse_file_info* fi) {
   Count(kWrite);
-  (void)off;  // appenders append wherever the writer thinks it is
-  FsResult<size_t> written = FilesystemOf(req).Write(ino, fi->fh, std::string_view(buf, size));
+  // Appenders append wherever the writer thinks it is; a whole-file item
+  // places the bytes at `off`.
+  FsResult<size_t> written = FilesystemOf(req).Write(ino, fi->fh, std::string_view(buf, size), off);
   if (!written.ok()) return ReplyError(req, written.status(), "write");
   fuse_reply_write(req, *written);
 }

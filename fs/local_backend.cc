@@ -31,6 +31,11 @@ Result<Store::AppendResult> LocalBackend::Append(std::string_view topic,
   return store_->Append(topic, docs);
 }
 
+Result<Store::AppendResult> LocalBackend::AppendItems(std::string_view topic,
+                                                      const ItemBatch& items) {
+  return store_->Append(topic, items);
+}
+
 Result<TopicMeta> LocalBackend::Truncate(std::string_view topic, uint64_t location) {
   return store_->Truncate(topic, location);
 }

@@ -19,6 +19,7 @@ class LocalBackend : public Backend {
   Result<std::unique_ptr<RangeReader>> Read(std::string_view topic, uint64_t begin,
                                             uint64_t end) override;
   Result<Store::AppendResult> Append(std::string_view topic, const DocumentBatch& docs) override;
+  Result<Store::AppendResult> AppendItems(std::string_view topic, const ItemBatch& items) override;
   Result<TopicMeta> Truncate(std::string_view topic, uint64_t location) override;
   Result<TopicMeta> TruncateIfNext(std::string_view topic, uint64_t location,
                                    uint64_t expected_next) override;

@@ -7,6 +7,11 @@
 //               1234567.json); readdir lists only canonical names, lookup
 //               also accepts every other spelling of the same number
 //               (123.json, 0000123.json).
+//
+// Items of any content type (README.md, "Items of other types") generalise it:
+//   item name = digits "." extension   ; the extension of the item's type
+// so a PNG at 7 is 000007.png; ParseItemName splits any such name, and
+// lookup then refuses an extension that is not the item's own.
 #ifndef PDFS_FS_NAMES_H_
 #define PDFS_FS_NAMES_H_
 
@@ -30,6 +35,17 @@ struct ParsedDocumentName {
 // The location a file name designates, or nullopt if it is not a document
 // name.
 std::optional<ParsedDocumentName> ParseDocumentName(std::string_view name);
+
+// The canonical file name of the item at `location` with extension `ext`.
+std::string ItemName(uint64_t location, std::string_view ext);
+
+struct ParsedItemName {
+  uint64_t location = 0;
+  std::string_view extension;  // into the parsed name; never empty
+  bool canonical = false;      // the name is ItemName(location, extension)
+};
+// Digits, a dot and a non-empty extension; nullopt for any other name.
+std::optional<ParsedItemName> ParseItemName(std::string_view name);
 
 }  // namespace pdfs::fs
 

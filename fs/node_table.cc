@@ -44,10 +44,10 @@ uint64_t NodeTable::epoch() const {
 
 std::shared_ptr<Node> NodeTable::DocumentViewLocked(const DocumentNodes::Slot& slot) const {
   const TopicName& topic = topics_[slot.topic];
-  return std::make_shared<Node>(
-      NodeIdentity{NodeKind::kDocument, slot.ino, topic.name, topic.id, slot.location,
-                   slot.ino & kIdMask, slot.size, slot.mtime_ms},
-      this);
+  return std::make_shared<Node>(NodeIdentity{NodeKind::kDocument, slot.ino, topic.name, topic.id,
+                                             slot.location, slot.ino & kIdMask, slot.size,
+                                             slot.mtime_ms, static_cast<uint16_t>(slot.extension)},
+                                this);
 }
 
 uint32_t NodeTable::AcquireTopicLocked(uint64_t topic_id, const std::string& name) {
@@ -84,6 +84,7 @@ std::shared_ptr<Node> NodeTable::Ref(NodeIdentity identity, uint64_t epoch) {
       fresh.location = identity.location;
       fresh.size = identity.size;
       fresh.mtime_ms = identity.mtime_ms;
+      fresh.extension = identity.extension;
       fresh.topic = AcquireTopicLocked(identity.topic_id, identity.topic);
       fresh.needs_check = epoch != epoch_;
       slot = documents_.Add(fresh);

@@ -55,6 +55,9 @@ struct NodeIdentity {
   uint64_t serial = 0;    // kDocument
   uint64_t size = 0;      // kDocument: byte length
   int64_t mtime_ms = 0;   // kDocument: append time
+  // kDocument: the MimeTypes id of its name's extension (MimeTypes::kJsonId
+  // for a document), so that a removal invalidates the name it was given.
+  uint16_t extension = 0;
 };
 
 class NodeTable;

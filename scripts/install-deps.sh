@@ -6,6 +6,8 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   librocksdb-dev libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libgtest-dev libzip-dev
   libfuse3-dev fuse3 attr curl
+  # /etc/mime.types: the mount names items by content type from it.
+  media-types
   # The real-tools suite (tests/fs/real_tools_test.cc) runs what people use
   # on files: vim (the package with /usr/bin/vim, for `vim -es`), ed, rsync,
   # tar, python3, and coreutils/findutils/sed (Essential, always present).

@@ -23,6 +23,7 @@
 #include "appender.h"
 #include "filesystem.h"
 #include "local_backend.h"
+#include "mime_types.h"
 #include "names.h"
 #include "node_table.h"
 #include "support/docs.h"
@@ -56,6 +57,50 @@ TEST(NamesTest, EverySpellingOfANumberParsesOnlyTheCanonicalOneIsCanonical) {
                           "18446744073709551616.json", "000000000000000000001.json", ".follow"}) {
     EXPECT_FALSE(ParseDocumentName(bad)) << bad;
   }
+}
+
+TEST(NamesTest, ItemNamesSplitLocationAndExtension) {
+  EXPECT_EQ(ItemName(7, "png"), "000007.png");
+  auto p = ParseItemName("000007.png");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->location, 7u);
+  EXPECT_EQ(p->extension, "png");
+  EXPECT_TRUE(p->canonical);
+  p = ParseItemName("7.tar.gz");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->extension, "tar.gz");
+  EXPECT_FALSE(p->canonical);
+  for (const char* bad : {"7", "7.", ".png", "a7.png", "18446744073709551616.png", ".follow"}) {
+    EXPECT_FALSE(ParseItemName(bad)) << bad;
+  }
+}
+
+TEST(MimeTypesTest, TheFirstExtensionOfATypeNamesItAndUnlistedTypesAreBin) {
+  MimeTypes m = MimeTypes::FromText(
+      "# comment\n"
+      "application/json\t\tjson\n"
+      "image/jpeg\t\tjpeg jpg jpe\n"
+      "text/plain\t\ttxt text\n"
+      "text/x-other\t\ttxt\n"
+      "application/x-none\n");
+  auto ext = [&](std::string_view type, bool document = false) {
+    return std::string(m.Extension(m.IdOf(type, document)));
+  };
+  EXPECT_EQ(ext("image/jpeg"), "jpeg");
+  EXPECT_EQ(ext("Text/Plain; charset=utf-8"), "txt");
+  EXPECT_EQ(ext("application/json"), "json");
+  EXPECT_EQ(ext("text/x-other"), "txt");
+  EXPECT_EQ(ext("application/x-none"), "bin");
+  EXPECT_EQ(ext("image/png"), "bin");
+  EXPECT_EQ(ext("image/png", true), "json") << "documents are always .json";
+  EXPECT_EQ(m.TypeOfExtension("JPG"), "image/jpeg");
+  EXPECT_EQ(m.TypeOfExtension("txt"), "text/plain") << "the first type listing it";
+  EXPECT_EQ(m.TypeOfExtension("zzz"), "application/octet-stream");
+  EXPECT_TRUE(m.KnowsExtension("jpe"));
+  EXPECT_FALSE(m.KnowsExtension("tmp"));
+  MimeTypes none = MimeTypes::Load("/nonexistent/mime.types");
+  EXPECT_EQ(none.Extension(none.IdOf("image/png", false)), "bin");
+  EXPECT_EQ(none.Extension(none.IdOf("application/json", true)), "json");
 }
 
 TEST(NodeTableTest, ForgetReleasesANodeAtZeroAndNeverTheRoot) {
