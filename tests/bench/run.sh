@@ -331,23 +331,25 @@ row "8. range read of $range_docs docs: MB/s" "$(fmt "$p_mbs")" "$(fmt "$redis_r
 
 # --- 9. Katar: publish and a consumer group against the stream face, same server -------
 log "== 9. Katar publish and group drain vs the stream face on the same server"
-# katar_vs_stream CONNS SCRIPT: the script's requests as Katar publishes (p)
-# and as /stream appends (b), each on a fresh server.
-katar_vs_stream() {
+# face_vs_stream FACE CONNS SCRIPT: the script's requests through FACE
+# (katar or hub; a Hub channel is made first) (p) and as /stream appends
+# (b), each on a fresh server.
+face_vs_stream() {
   reset_rounds
   for _ in $(seq "$wrk_runs"); do
     start_pdfs
-    record p "$(BENCH_FACE=katar wrk_once "$pdfs_port" "$1" "$here/$2")"
+    if [ "$1" = hub ]; then curl -sf -X PUT "http://127.0.0.1:$pdfs_port/channel/bench" > /dev/null; fi
+    record p "$(BENCH_FACE=$1 wrk_once "$pdfs_port" "$2" "$here/$3")"
     stop_pdfs
     start_pdfs
-    record b "$(wrk_once "$pdfs_port" "$1" "$here/$2")"
+    record b "$(wrk_once "$pdfs_port" "$2" "$here/$3")"
     stop_pdfs
   done
   p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
 }
-katar_vs_stream 32 post_one.lua
+face_vs_stream katar 32 post_one.lua
 row "9. publish 1 message, 32 conn: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of POST /stream"
-katar_vs_stream 4 post_batch.lua
+face_vs_stream katar 4 post_batch.lua
 row "9. publish batches of 1000: messages/s" "$(fmt "$(awk -v r="$p_rate" 'BEGIN {print r * 1000}')")" \
   "$(fmt "$(awk -v r="$b_rate" 'BEGIN {print r * 1000}')") (batch POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of batch append"
 drain_docs=$([ $smoke = 1 ] && echo 20000 || echo 1000000)
@@ -365,24 +367,9 @@ fi  # [ -z "$only" ]
 
 # --- 10. Hub channels: inserts against the stream face, queries on a big channel ----
 log "== 10. Hub inserts vs the stream face, and queries on 10^6 items vs 10"
-# hub_vs_stream CONNS SCRIPT: the script's requests as Hub inserts into a
-# channel made first (p) and as /stream appends (b), each on a fresh server.
-hub_vs_stream() {
-  reset_rounds
-  for _ in $(seq "$wrk_runs"); do
-    start_pdfs
-    curl -sf -X PUT "http://127.0.0.1:$pdfs_port/channel/bench" > /dev/null
-    record p "$(BENCH_FACE=hub wrk_once "$pdfs_port" "$1" "$here/$2")"
-    stop_pdfs
-    start_pdfs
-    record b "$(wrk_once "$pdfs_port" "$1" "$here/$2")"
-    stop_pdfs
-  done
-  p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
-}
-hub_vs_stream 32 post_one.lua
+face_vs_stream hub 32 post_one.lua
 row "10. Hub insert 1 item, 32 conn: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of POST /stream"
-hub_vs_stream 4 post_batch.lua
+face_vs_stream hub 4 post_batch.lua
 row "10. Hub bulk insert of 1000: items/s" "$(fmt "$(awk -v r="$p_rate" 'BEGIN {print r * 1000}')")" \
   "$(fmt "$(awk -v r="$b_rate" 'BEGIN {print r * 1000}')") (batch POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.50 of batch append"
 # Queries: the same query on a channel of big_items and on one of 10, one
