@@ -156,6 +156,22 @@ drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 time_cmd() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN {printf "%.3f", e - s}'; }
 read_all() { find "$1" -name '*.json' -print0 | xargs -0 cat > /dev/null; }
 
+# face_vs_stream FACE CONNS SCRIPT: the script's requests through FACE
+# (katar or hub; a Hub channel is made first) (p) and as /stream appends
+# (b), each on a fresh server.
+face_vs_stream() {
+  reset_rounds
+  for _ in $(seq "$wrk_runs"); do
+    start_pdfs
+    if [ "$1" = hub ]; then curl -sf -X PUT "http://127.0.0.1:$pdfs_port/channel/bench" > /dev/null; fi
+    record p "$(BENCH_FACE=$1 wrk_once "$pdfs_port" "$2" "$here/$3")"
+    stop_pdfs
+    start_pdfs
+    record b "$(wrk_once "$pdfs_port" "$2" "$here/$3")"
+    stop_pdfs
+  done
+  p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+}
 rows=()   # markdown table rows: | figure | pdfs | baseline | ratio | target |
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); printf '%-58s %14s %14s %7s  %s\n' "$1" "$2" "$3" "$4" "$5"; }
 printf '%-58s %14s %14s %7s  %s\n' "figure" "pdfs" "baseline" "ratio" "target"
@@ -331,22 +347,6 @@ row "8. range read of $range_docs docs: MB/s" "$(fmt "$p_mbs")" "$(fmt "$redis_r
 
 # --- 9. Katar: publish and a consumer group against the stream face, same server -------
 log "== 9. Katar publish and group drain vs the stream face on the same server"
-# face_vs_stream FACE CONNS SCRIPT: the script's requests through FACE
-# (katar or hub; a Hub channel is made first) (p) and as /stream appends
-# (b), each on a fresh server.
-face_vs_stream() {
-  reset_rounds
-  for _ in $(seq "$wrk_runs"); do
-    start_pdfs
-    if [ "$1" = hub ]; then curl -sf -X PUT "http://127.0.0.1:$pdfs_port/channel/bench" > /dev/null; fi
-    record p "$(BENCH_FACE=$1 wrk_once "$pdfs_port" "$2" "$here/$3")"
-    stop_pdfs
-    start_pdfs
-    record b "$(wrk_once "$pdfs_port" "$2" "$here/$3")"
-    stop_pdfs
-  done
-  p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
-}
 face_vs_stream katar 32 post_one.lua
 row "9. publish 1 message, 32 conn: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (POST /stream)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of POST /stream"
 face_vs_stream katar 4 post_batch.lua
