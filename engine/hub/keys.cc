@@ -85,7 +85,10 @@ struct Civil {
 
 Civil CivilOfMs(int64_t ms) {
   const int64_t days = FloorDiv(ms, kMsPerDay);
-  int64_t rest = ms - days * kMsPerDay;  // [0, kMsPerDay)
+  // The remainder taken directly: days * kMsPerDay overflows for the
+  // earliest days an int64_t of ms can name (UBSan found it at INT64_MIN).
+  int64_t rest = ms % kMsPerDay;  // (-kMsPerDay, kMsPerDay)
+  if (rest < 0) rest += kMsPerDay;  // [0, kMsPerDay)
   Civil c{CivilOfDays(days), 0, 0, 0, 0};
   c.millis = static_cast<int>(rest % 1000);
   rest /= 1000;
