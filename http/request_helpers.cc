@@ -50,20 +50,27 @@ bool QueryU64(const httplib::Request& req, httplib::Response& res, const char* n
 
 // True if the Accept header asks for NDJSON: a media range
 // application/x-ndjson whose q is not 0 (RFC 9110 12.5.1).
-bool AcceptsNdjson(const std::string& accept) {
+std::vector<std::string> AcceptedMediaRanges(const std::string& accept) {
+  std::vector<std::string> ranges;
   for (std::string range : HeaderListItems(accept)) {
     for (char& c : range) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     range.erase(
         std::remove_if(range.begin(), range.end(), [](char c) { return c == ' ' || c == '\t'; }),
         range.end());
     const size_t semi = range.find(';');
-    if (range.substr(0, semi) != kNdjson) continue;
     const size_t q = range.find(";q=");
-    if (q == std::string::npos) return true;
-    const std::string value = range.substr(q + 3, range.find(';', q + 3) - q - 3);
-    if (value.find_first_not_of("0.") != std::string::npos) return true;  // q > 0
+    if (q != std::string::npos) {
+      const std::string value = range.substr(q + 3, range.find(';', q + 3) - q - 3);
+      if (value.find_first_not_of("0.") == std::string::npos) continue;  // q = 0
+    }
+    ranges.push_back(range.substr(0, semi));
   }
-  return false;
+  return ranges;
+}
+
+bool AcceptsNdjson(const std::string& accept) {
+  const std::vector<std::string> ranges = AcceptedMediaRanges(accept);
+  return std::find(ranges.begin(), ranges.end(), kNdjson) != ranges.end();
 }
 
 // ?wait=SECONDS: how long the request may wait for `location` to exist.

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 
@@ -33,8 +34,13 @@ bool TopicFromPath(const httplib::Request& req, httplib::Response& res, std::str
 bool QueryU64(const httplib::Request& req, httplib::Response& res, const char* name, bool* present,
               uint64_t* value);
 
+// The media ranges of an Accept header that a client accepts: lower-cased,
+// without white space or parameters, those with q=0 left out (RFC 9110
+// 12.5.1).
+std::vector<std::string> AcceptedMediaRanges(const std::string& accept);
+
 // True if the Accept header asks for NDJSON: a media range
-// application/x-ndjson whose q is not 0 (RFC 9110 12.5.1).
+// application/x-ndjson whose q is not 0.
 bool AcceptsNdjson(const std::string& accept);
 
 // ?wait=SECONDS: the deadline until which the request may wait (now if

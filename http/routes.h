@@ -7,6 +7,7 @@
 #include <memory>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,9 @@ std::unique_ptr<RouteFamily> NewServiceRoutes(std::vector<const RouteFamily*> fa
 // 404 for unknown endpoints, 405, 500, httplib's own refusals. Called from
 // Register.
 void ClaimErrorShape(RouteContext& ctx, std::string prefix, ErrorShape shape);
+// True if `path` is `prefix` or lies below it ("prefix/..."): what a family
+// owns, for its error shape and its own pre- and post-routing work.
+bool PathUnder(std::string_view path, std::string_view prefix);
 // The shape of errors for `path` (kJson where no family claimed it).
 ErrorShape ErrorShapeFor(const RouteContext& ctx, const std::string& path);
 

@@ -163,30 +163,15 @@ bool IsNumber(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// True if Accept admits `type` (a media range that matches it, or no
-// Accept at all). Parameters other than q are ignored; q=0 refuses.
+// True if Accept admits `type`: no Accept at all, or an accepted media
+// range (AcceptedMediaRanges) that is */*, the type's major/*, or the type.
 bool Admits(const std::string& accept, const std::string& type) {
   if (accept.empty()) return true;
-  const std::string bare = type.substr(0, type.find(';'));
+  std::string bare = type.substr(0, type.find(';'));
+  for (char& c : bare) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const std::string major = bare.substr(0, bare.find('/'));
-  size_t start = 0;
-  while (start < accept.size()) {
-    size_t end = accept.find(',', start);
-    if (end == std::string::npos) end = accept.size();
-    std::string range = accept.substr(start, end - start);
-    start = end + 1;
-    const size_t semi = range.find(';');
-    std::string params = semi == std::string::npos ? "" : range.substr(semi);
-    range = range.substr(0, semi);
-    range.erase(std::remove(range.begin(), range.end(), ' '), range.end());
-    params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
-    if (params.find(";q=0") != std::string::npos &&
-        params.find_first_of("123456789", params.find(";q=0")) == std::string::npos) {
-      continue;
-    }
-    if (range == "*/*" || range == major + "/*" || strcasecmp(range.c_str(), bare.c_str()) == 0) {
-      return true;
-    }
+  for (const std::string& range : AcceptedMediaRanges(accept)) {
+    if (range == "*/*" || range == major + "/*" || range == bare) return true;
   }
   return false;
 }
@@ -338,14 +323,7 @@ class HubRoutes : public RouteFamily {
 
  private:
   static bool Owns(const std::string& path) {
-    for (std::string_view prefix : {kPrefix, kTagPrefix}) {
-      if (path == prefix ||
-          (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
-           path[prefix.size()] == '/')) {
-        return true;
-      }
-    }
-    return path == kProvider;
+    return PathUnder(path, kPrefix) || PathUnder(path, kTagPrefix) || path == kProvider;
   }
 
   static std::string ChannelUrl(const httplib::Request& req, const std::string& name) {
@@ -367,23 +345,25 @@ class HubRoutes : public RouteFamily {
   }
 
   void ListChannels(const httplib::Request& req, httplib::Response& res) const {
+    const std::string channels_url = BaseUrl(req) + kPrefix;
     json list = json::array();
     for (const std::string& name : hub::ListChannels(*ctx_->store)) {
-      list.push_back({{"name", name}, {"href", ChannelUrl(req, name)}});
+      list.push_back({{"name", name}, {"href", channels_url + "/" + name}});
     }
     ordered links;
-    links["self"] = Href(BaseUrl(req) + kPrefix);
+    links["self"] = Href(channels_url);
     links["channels"] = std::move(list);
     res.set_content(ordered{{"_links", links}}.dump(), kJson);
   }
 
   void ListTags(const httplib::Request& req, httplib::Response& res) const {
+    const std::string tags_url = BaseUrl(req) + kTagPrefix;
     json list = json::array();
     for (const auto& [tag, channels] : hub::ListTags(*ctx_->store)) {
-      list.push_back({{"name", tag}, {"href", BaseUrl(req) + kTagPrefix + "/" + tag}});
+      list.push_back({{"name", tag}, {"href", tags_url + "/" + tag}});
     }
     ordered links;
-    links["self"] = Href(BaseUrl(req) + kTagPrefix);
+    links["self"] = Href(tags_url);
     links["tags"] = std::move(list);
     res.set_content(ordered{{"_links", links}}.dump(), kJson);
   }
@@ -392,10 +372,11 @@ class HubRoutes : public RouteFamily {
     const std::string tag = req.matches[1];
     Result<std::vector<std::string>> channels = hub::ChannelsWithTag(*ctx_->store, tag);
     if (!channels.ok()) return Fail(res, channels.status());
-    const std::string url = BaseUrl(req) + kTagPrefix + "/" + tag;
+    const std::string base = BaseUrl(req);
+    const std::string url = base + kTagPrefix + "/" + tag;
     json list = json::array();
     for (const std::string& name : *channels) {
-      list.push_back({{"name", name}, {"href", ChannelUrl(req, name)}});
+      list.push_back({{"name", name}, {"href", base + kPrefix + "/" + name}});
     }
     ordered links;
     links["self"] = Href(url);
@@ -461,6 +442,7 @@ class HubRoutes : public RouteFamily {
   // context": a /tag path, or ?tag= on a channel path).
   struct Scope {
     std::string what;                   // "channel c" or "tag t", for sentences
+    std::string base;                   // BaseUrl(req), computed once for every link
     std::string url;                    // the scope's own URL: periods and /time hang below it
     std::string name;                   // the channel as the request wrote it (channel scope)
     std::string topic;                  // its topic (channel scope)
@@ -474,7 +456,8 @@ class HubRoutes : public RouteFamily {
     if (!topic.ok()) return topic.status();
     Scope scope;
     scope.what = "channel " + name;
-    scope.url = ChannelUrl(req, name);
+    scope.base = BaseUrl(req);
+    scope.url = scope.base + kPrefix + "/" + name;
     scope.name = name;
     scope.topic = *topic;
     scope.query = QueryOf(req);
@@ -495,17 +478,19 @@ class HubRoutes : public RouteFamily {
     query += (query.empty() ? "?tag=" : "&tag=") + tag;
     Scope scope;
     scope.what = "tag " + tag;
-    scope.url = BaseUrl(req) + kTagPrefix + "/" + tag;
+    scope.base = BaseUrl(req);
+    scope.url = scope.base + kTagPrefix + "/" + tag;
     scope.tag = tag;
     scope.channels = std::move(channels).value();
     scope.query = std::move(query);
     return scope;
   }
 
-  // The URL of an item of the scope, without a query.
-  std::string ItemUrlIn(const httplib::Request& req, const Scope& scope,
-                        const hub::TaggedItem& t) const {
-    return ItemUrl(req, scope.tag.empty() ? scope.name : t.channel, t.item.key());
+  // The URL of an item of the scope, without a query. Called per listed
+  // item: the base URL is the scope's, not parsed again from the headers.
+  static std::string ItemUrlIn(const Scope& scope, const hub::TaggedItem& t) {
+    return scope.base + kPrefix + "/" + (scope.tag.empty() ? scope.name : t.channel) + "/" +
+           t.item.key().ToPath();
   }
 
   // The scope's items of one query: `single` for a channel, `tagged` for
@@ -623,8 +608,8 @@ class HubRoutes : public RouteFamily {
     const std::string count = std::to_string(n) + scope.query;
     ordered links;
     links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
-    links["next"] = Href(ItemUrlIn(req, scope, items->back()) + "/next/" + count);
-    links["previous"] = Href(ItemUrlIn(req, scope, items->front()) + "/previous/" + count);
+    links["next"] = Href(ItemUrlIn(scope, items->back()) + "/next/" + count);
+    links["previous"] = Href(ItemUrlIn(scope, items->front()) + "/previous/" + count);
     AnswerList(req, res, scope, *items, std::move(links));
   }
 
@@ -730,7 +715,7 @@ class HubRoutes : public RouteFamily {
             const std::vector<hub::TaggedItem>& items) const {
     json uris = json::array();
     const std::string suffix = scope.tag.empty() ? "" : "?tag=" + scope.tag;
-    for (const hub::TaggedItem& t : items) uris.push_back(ItemUrlIn(req, scope, t) + suffix);
+    for (const hub::TaggedItem& t : items) uris.push_back(ItemUrlIn(scope, t) + suffix);
     if (Descending(req)) std::reverse(uris.begin(), uris.end());
     return uris;
   }
@@ -744,7 +729,7 @@ class HubRoutes : public RouteFamily {
                   scope.what + " has no " + what.substr(0, 20) + " item" + StableHint(req));
     }
     res.status = 303;
-    res.set_header("Location", ItemUrlIn(req, scope, items->front()) + scope.query);
+    res.set_header("Location", ItemUrlIn(scope, items->front()) + scope.query);
   }
 
   // The Hub's directional answer: `next` from the last key and `previous`
@@ -757,8 +742,8 @@ class HubRoutes : public RouteFamily {
     links["self"] = Href(BaseUrl(req) + req.path + QueryOf(req));
     const std::string from_url = scope.url + "/" + from.ToPath();
     if (!items.empty()) {
-      links["next"] = Href(ItemUrlIn(req, scope, items.back()) + "/next/" + count);
-      links["previous"] = Href(ItemUrlIn(req, scope, items.front()) + "/previous/" + count);
+      links["next"] = Href(ItemUrlIn(scope, items.back()) + "/next/" + count);
+      links["previous"] = Href(ItemUrlIn(scope, items.front()) + "/previous/" + count);
     } else if (next) {
       links["previous"] = Href(from_url + "/previous/" + count);
     } else {

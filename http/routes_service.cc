@@ -67,12 +67,14 @@ void ClaimErrorShape(RouteContext& ctx, std::string prefix, ErrorShape shape) {
   ctx.error_shapes.emplace_back(std::move(prefix), shape);
 }
 
+bool PathUnder(std::string_view path, std::string_view prefix) {
+  return path.substr(0, prefix.size()) == prefix &&
+         (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
 ErrorShape ErrorShapeFor(const RouteContext& ctx, const std::string& path) {
   for (const auto& [prefix, shape] : ctx.error_shapes) {
-    if (path.compare(0, prefix.size(), prefix) == 0 &&
-        (path.size() == prefix.size() || path[prefix.size()] == '/')) {
-      return shape;
-    }
+    if (PathUnder(path, prefix)) return shape;
   }
   return ErrorShape::kJson;
 }

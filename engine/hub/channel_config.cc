@@ -79,8 +79,7 @@ Status ReadTags(const json& value, std::set<std::string>* out) {
       return Status::InvalidArgument("each tag must be a string, not " + topics::JsonTypeName(tag));
     }
     const auto& text = tag.get_ref<const std::string&>();
-    if (text.empty() || text.size() > kMaxTagBytes ||
-        !std::all_of(text.begin(), text.end(), IsTagChar)) {
+    if (!IsValidTag(text)) {
       return Status::InvalidArgument("tag " + Quoted(text) + " must be 1-" +
                                      std::to_string(kMaxTagBytes) +
                                      " characters of a-z, A-Z, 0-9, ':' and '-'");
@@ -248,6 +247,11 @@ void StoreInto(const ChannelConfig& config, bool retention_changed,
 }
 
 }  // namespace
+
+bool IsValidTag(std::string_view tag) {
+  return !tag.empty() && tag.size() <= kMaxTagBytes &&
+         std::all_of(tag.begin(), tag.end(), IsTagChar);
+}
 
 Result<std::string> NormalizeChannelName(std::string_view name) {
   const auto not_space = [](char c) { return !std::isspace(static_cast<unsigned char>(c)); };

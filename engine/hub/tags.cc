@@ -47,11 +47,6 @@ void KeepLast(size_t n, std::vector<TaggedItem>* items) {
   if (items->size() > n) items->erase(items->begin(), items->end() - static_cast<ptrdiff_t>(n));
 }
 
-bool IsTagChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
-         c == '-';
-}
-
 }  // namespace
 
 std::map<std::string, std::vector<std::string>> ListTags(Store& store) {
@@ -65,7 +60,7 @@ std::map<std::string, std::vector<std::string>> ListTags(Store& store) {
 }
 
 Result<std::vector<std::string>> ChannelsWithTag(Store& store, std::string_view tag) {
-  if (tag.empty() || tag.size() > kMaxTagBytes || !std::all_of(tag.begin(), tag.end(), IsTagChar)) {
+  if (!IsValidTag(tag)) {
     return Status::InvalidArgument("a tag is 1-" + std::to_string(kMaxTagBytes) +
                                    " characters of a-z, A-Z, 0-9, ':' and '-'");
   }

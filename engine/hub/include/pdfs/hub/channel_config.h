@@ -64,6 +64,10 @@ struct ChannelConfig {
   bool operator==(const ChannelConfig&) const = default;
 };
 
+// True if `tag` is a tag a channel may carry: 1-48 characters of
+// [A-Za-z0-9:-] (the Hub's regex; its error text omits ':' and '-').
+bool IsValidTag(std::string_view tag);
+
 // The channel name `name` trimmed of surrounding white space, as the Hub
 // trims it. InvalidArgument with a sentence unless the trimmed name is 1-48
 // characters of [A-Za-z0-9_-].
