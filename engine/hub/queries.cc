@@ -44,7 +44,7 @@ uint64_t FirstLocationWithHash(std::string_view hash, bool strictly) {
 // The first location whose key is >= `key` (> if `strictly`): items at
 // key.time_ms occupy [at, after) and, within one time, hash order is
 // location order, so the boundary is the hash's threshold clamped to that
-// run (DESIGN.md §6.1: no historical inserts).
+// run (docs/ARCHITECTURE.md, "Hub channels": no historical inserts).
 Result<uint64_t> FirstLocationWithKey(Store& store, std::string_view topic, const ContentKey& key,
                                       bool strictly) {
   Result<uint64_t> at = store.FindLocationAtTime(topic, key.time_ms);

@@ -1,4 +1,4 @@
-// Items of any content type in the mount (DESIGN.md §7, last bullet; README,
+// Items of any content type in the mount (docs/HUB.md; README,
 // "Items of other types"): names by type from /etc/mime.types, the
 // user.pdfs.content_type and user.hub.key xattrs, refusal of a wrong
 // extension, and whole-file writes (`cp photo.png`) storing one item.

@@ -1,6 +1,6 @@
 // Hub content keys (`yyyy/MM/dd/HH/mm/ss/SSS/<hash>`, UTC) and the time paths
-// of Hub URLs, protocol-neutral (DESIGN.md §6.1 "Hub keys";
-// reference/hub-api.md §1.2, §1.3).
+// of Hub URLs, protocol-neutral (docs/HUB.md "Items";
+// docs/ARCHITECTURE.md "Hub channels").
 //
 // The key of an item appended live is computed, never stored: its time is
 // the item's append time and its hash a fixed-width base-62 encoding of its

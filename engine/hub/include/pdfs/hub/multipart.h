@@ -1,5 +1,5 @@
 // The Hub's bulk insert body, `multipart/mixed` (RFC 2046 §5.1), parsed into
-// its parts, protocol-neutral (reference/hub-api.md §1.2 "Bulk insert").
+// its parts, protocol-neutral (docs/HUB.md, "Items").
 //
 // The rules are the Hub's MultiPartParser where it has one, RFC 2046 where
 // the Hub is vaguer, and an error where the Hub would silently guess:

@@ -1,14 +1,14 @@
 // Hub reads over one topic in key order: an item by its key, latest and
 // earliest N, next and previous N from any key, and time periods
-// (reference/hub-api.md §1.3), protocol-neutral.
+// (docs/HUB.md, "Items"), protocol-neutral.
 //
 // ASSUMES the topic holds no historical inserts, so key order is location
-// order (DESIGN.md §6.1): every function here walks locations. A topic with
+// order (docs/ARCHITECTURE.md, "Hub channels"): every function here walks locations. A topic with
 // Hub `mutableTime` items needs the key index instead (not built yet).
 //
 // Visibility: every list function takes `visible_until_ms` and sees only
 // items whose append time is <= it: the Hub's stable time for stable=true
-// (reference/hub-api.md §1.4), or kAllVisible for stable=false. GetItem
+// (docs/HUB.md, "The stable window"), or kAllVisible for stable=false. GetItem
 // ignores it, as the Hub serves any item by its key.
 //
 // Cost: each list function does at most three FindLocationAtTime binary
