@@ -1,6 +1,7 @@
 // Hub channel administration and single inserts.
 #include "pdfs/hub/channels.h"
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -60,11 +61,14 @@ Result<ChannelView> ViewOfTopic(Store& store, const std::string& topic,
 }
 
 // The existing topic whose name equals `name` ignoring case, if any.
-std::optional<std::string> TopicIgnoringCase(Store& store, std::string_view name) {
+// Every user topic whose name equals `name` ignoring case, sorted. A
+// listing: a case-insensitive search has no index.
+std::vector<std::string> TopicsIgnoringCase(Store& store, std::string_view name) {
+  std::vector<std::string> matches;
   for (const TopicMeta& meta : store.ListTopics()) {
-    if (!meta.system() && EqualIgnoringCase(meta.topic, name)) return meta.topic;
+    if (!meta.system() && EqualIgnoringCase(meta.topic, name)) matches.push_back(meta.topic);
   }
-  return std::nullopt;
+  return matches;
 }
 
 Result<ChannelView> ChangeChannel(Store& store, const std::string& topic, std::string_view body,
@@ -79,11 +83,14 @@ Result<ChannelView> ChangeChannel(Store& store, const std::string& topic, std::s
 
 Result<ChannelView> Create(Store& store, const std::string& name, std::string_view body,
                            const Requester& who) {
-  if (std::optional<std::string> taken = TopicIgnoringCase(store, name)) {
-    if (*taken == name) return Status::AlreadyExists("channel " + name + " already exists");
-    return Status::AlreadyExists("channel " + name + " differs only in case from topic " + *taken +
-                                 "; pdfs topic names are case-sensitive, so use " + *taken +
-                                 " or another name");
+  const std::vector<std::string> taken = TopicsIgnoringCase(store, name);
+  if (std::find(taken.begin(), taken.end(), name) != taken.end()) {
+    return Status::AlreadyExists("channel " + name + " already exists");
+  }
+  if (!taken.empty()) {
+    return Status::AlreadyExists("channel " + name + " differs only in case from topic " +
+                                 taken.front() + "; pdfs topic names are case-sensitive, so use " +
+                                 taken.front() + " or another name");
   }
   topics::TopicSettings settings;
   Status s = ApplyChannelBody(body, ChannelChange::kCreate, who, NowMs(), &settings);
@@ -107,16 +114,13 @@ Result<std::string> ResolveChannel(Store& store, std::string_view name) {
     return Status::InvalidArgument("channel name must not begin or end with white space");
   }
   // The exact name is the common case and one point lookup; only a name in
-  // another case lists the topics (a case-insensitive search has no index).
+  // another case lists the topics.
   Result<TopicMeta> exact = store.Stat(name);
   if (exact.ok()) return exact->topic;
   if (!exact.status().IsNotFound()) return exact.status();
-  std::vector<std::string> matches;
-  for (const TopicMeta& meta : store.ListTopics()) {
-    if (meta.system()) continue;
-    if (meta.topic == name) return meta.topic;
-    if (EqualIgnoringCase(meta.topic, name)) matches.push_back(meta.topic);
-  }
+  const std::vector<std::string> matches = TopicsIgnoringCase(store, name);
+  // (Created under the exact name since the Stat: that one is named.)
+  if (std::find(matches.begin(), matches.end(), name) != matches.end()) return std::string(name);
   if (matches.empty()) return Status::NotFound("channel " + std::string(name) + " does not exist");
   if (matches.size() > 1) {
     std::string list;
