@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sanitizer runs for CI (issue 6):
-#   asan  the WHOLE test suite (engine, http, e2e, fs with real mounts) built
+#   asan  the test suite (engine, http, e2e, fs with real mounts; all but the
+#         kill loops and the million-document test, see below) built
 #         with AddressSanitizer + UndefinedBehaviorSanitizer (gcc), every
 #         UBSan finding fatal, LeakSanitizer on;
 #   tsan  the engine, http and fs suites built with ThreadSanitizer (gcc),
@@ -73,7 +74,14 @@ build_and_test() {
 
 t_start=$(now)
 if [ "$what" = asan ] || [ "$what" = all ]; then
-  build_and_test asan "${ASAN_BUILD_DIR:-build-asan}" address,undefined
+  # Left out to keep CI within its time (the plain suite runs them all):
+  # the three SIGKILL loops (CrashLoopTest, KatarCrashLoopTest,
+  # HubCrashLoopTest), whose value is durability across kills and whose code
+  # paths the API and mount suites drive under ASan too; and the
+  # million-document LargeTopicTest, a bounded-memory test that ASan's own
+  # shadow memory and quarantine make both slow and meaningless.
+  build_and_test asan "${ASAN_BUILD_DIR:-build-asan}" address,undefined \
+    -E '^(LargeTopicTest|CrashLoopTest|KatarCrashLoopTest|HubCrashLoopTest)[.]'
 fi
 if [ "$what" = tsan ] || [ "$what" = all ]; then
   # The engine, http, fs and regression suites (the fs ones run the
@@ -91,9 +99,13 @@ if [ "$what" = tsan ] || [ "$what" = all ]; then
   # Hub routes' threads being checked by HubApiTest; and the store model
   # test, one thread driving eight seeds of random operations (about 80 s of
   # the plain suite, several times that under TSan) whose value is the
-  # model, which the ASan run checks.
+  # model, which the ASan run checks; and KernelProbeTest, which drives
+  # libfuse's own session loop and unmount directly to learn what the kernel
+  # sends (libfuse, uninstrumented, closes the channel fd while its loop
+  # thread writes a reply, ordered by libfuse's state that TSan cannot see),
+  # and exercises no thread of ours.
   build_and_test tsan "${TSAN_BUILD_DIR:-build-tsan}" thread \
-    -E '^(CliTest|CliSeedServerTest|ServeE2eTest|ReadmeExamples|LargeTopicTest|CrashLoopTest|KatarCrashLoopTest|HubCrashLoopTest|DiskFullTest|Seeds/StoreModelTest)[.]?'
+    -E '^(CliTest|CliSeedServerTest|ServeE2eTest|ReadmeExamples|LargeTopicTest|CrashLoopTest|KatarCrashLoopTest|HubCrashLoopTest|DiskFullTest|Seeds/StoreModelTest|KernelProbeTest)[.]?'
 fi
 echo "ci-sanitizers: total $(( $(now) - t_start )) s"
 if [ ${#failures[@]} -ne 0 ]; then
