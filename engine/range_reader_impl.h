@@ -29,12 +29,22 @@ class RangeReaderImpl : public RangeReader {
  private:
   // Moves to the next chunk; false at the end or on an error.
   bool NextChunk();
+  // Sets record_.index_key from the topic's reverse index entries, which
+  // are read in location order beside the chunks (one more iterator on the
+  // same snapshot); false on an error.
+  bool FillIndexKey();
 
   rocksdb::DB* const db_;
   const rocksdb::Snapshot* const snapshot_;
   const uint64_t begin_;
   const uint64_t end_;
   std::optional<ChunkCursor> cursor_;  // destroyed before the snapshot is released
+  // Bounds of keys_ (must outlive it): the reverse entries of [begin, end).
+  const std::string keys_lower_;
+  const std::string keys_upper_;
+  rocksdb::Slice keys_lower_bound_;
+  rocksdb::Slice keys_upper_bound_;
+  std::unique_ptr<rocksdb::Iterator> keys_;  // destroyed before the snapshot is released
   bool started_ = false;
   bool done_ = false;
   ChunkRef chunk_;  // the current chunk, valid until the cursor moves

@@ -529,6 +529,15 @@ Result<Record> StoreImpl::Get(std::string_view topic, uint64_t location) {
   if (!s.ok()) return s;
   Record record;
   FillRecord(c.view, c.first, static_cast<uint32_t>(location - c.first), &record);
+  // Read after the chunk, like it from the latest state: only a truncation
+  // and re-append of this very location in between could pair them wrongly.
+  rocksdb::Status ks = db_->Get(rocksdb::ReadOptions(), handles_.index,
+                                IndexReverseKey(meta->id, location), &record.index_key);
+  if (ks.IsNotFound()) {
+    record.index_key.clear();
+  } else if (!ks.ok()) {
+    return handles_.FromRocks(ks, "reading a topic's index");
+  }
   return record;
 }
 

@@ -1059,15 +1059,12 @@ FsResult<std::string> Filesystem::GetXattr(uint64_t ino, std::string_view name) 
   if ((*found)->id.kind == NodeKind::kDocument &&
       (name == kContentTypeXattr || name == kHubKeyXattr)) {
     const Node& node = **found;
-    if (name == kHubKeyXattr) {
-      if (node.stale()) return Stale(Describe(node.id));
-      // Computed, as the Hub does: the append time and the location.
-      return hub::KeyOf(node.id.mtime_ms, node.id.location).ToPath();
-    }
     // The node keeps only its extension; the exact type (with parameters,
-    // in the writer's case) is the record's.
+    // in the writer's case) and a historical item's own key are the
+    // record's.
     FsResult<Record> record = CurrentRecord(node);
     if (!record.ok()) return record.status();
+    if (name == kHubKeyXattr) return hub::KeyOfRecord(*record).ToPath();
     return std::move(record->content_type);
   }
   // ENOTSUP, not ENODATA, outside user.*: ls -l and cp ask every file for

@@ -12,6 +12,7 @@
 //   DELETE  /channel/:c                               delete                          202
 //   POST    /channel/:c                               insert one item                 201
 //   POST    /channel/:c/bulk                          multipart/mixed, one item a part 201
+//   POST    /channel/:c/Y/M/D/h/m/s/ms[/hash]         historical insert (mutableTime)  201
 //   GET     /channel/:c/status                        latest and earliest links
 //   GET     /channel/:c/time                          the time template document
 //   GET     /channel/:c/time/second|minute|hour|day   303 to the current (stable) period
@@ -249,6 +250,9 @@ class HubRoutes : public RouteFamily {
     server.Post(bulk, [this](const httplib::Request& req, httplib::Response& res) {
       InsertBulk(req, res);
     });
+    server.Post(below_but_bulk, [this](const httplib::Request& req, httplib::Response& res) {
+      InsertHistorical(req, res);
+    });
     // The Hub's provider insert: the channel is named by a header and made
     // with the defaults if it does not exist; 200 with no body.
     server.Post(kProvider, [this](const httplib::Request& req, httplib::Response& res) {
@@ -278,7 +282,7 @@ class HubRoutes : public RouteFamily {
     RegisterMethodNotAllowed(server, ctx, channels, kGet | kPost);
     RegisterMethodNotAllowed(server, ctx, channel, kGet | kPost | kPut | kPatch | kDelete);
     RegisterMethodNotAllowed(server, ctx, bulk, kPost);
-    RegisterMethodNotAllowed(server, ctx, below_but_bulk, kGet);
+    RegisterMethodNotAllowed(server, ctx, below_but_bulk, kGet | kPost);
     RegisterMethodNotAllowed(server, ctx, kProvider, kPost);
     RegisterMethodNotAllowed(server, ctx, kTagPrefix, kGet);
     RegisterMethodNotAllowed(server, ctx, tag, kGet);
@@ -388,14 +392,40 @@ class HubRoutes : public RouteFamily {
   }
 
   void Insert(const httplib::Request& req, httplib::Response& res) {
-    const std::string name = req.matches[1];
-    Result<hub::InsertedItem> inserted =
-        hub::InsertItem(*ctx_->store, name, req.get_header_value("Content-Type"), req.body);
+    AnswerInserted(req, res,
+                   hub::InsertItem(*ctx_->store, req.matches[1].str(),
+                                   req.get_header_value("Content-Type"), req.body));
+  }
+
+  // POST on an item key below a historical channel: the item gets that key
+  // (or that time and a random hash). Elsewhere below a channel POST is 405.
+  void InsertHistorical(const httplib::Request& req, httplib::Response& res) {
+    const std::vector<std::string> segs = Split(req.matches[2].str());
+    const bool key_path = (segs.size() == 7 || segs.size() == 8) &&
+                          std::all_of(segs.begin(), segs.begin() + 7, IsNumber);
+    if (!key_path) {
+      res.set_header("Allow", "GET, HEAD, OPTIONS");
+      return Fail(res, 405,
+                  "POST below a channel is a historical insert and takes an item key: "
+                  "/channel/NAME/yyyy/MM/dd/HH/mm/ss/SSS[/hash]");
+    }
+    const std::vector<std::string_view> time_path(segs.begin(), segs.end());
+    Result<hub::TimePath> path = hub::ParseTimePath(time_path);
+    if (!path.ok()) return Fail(res, path.status());
+    AnswerInserted(req, res,
+                   hub::InsertHistorical(*ctx_->store, req.matches[1].str(), path->start_ms,
+                                         path->hash.value_or(""),
+                                         req.get_header_value("Content-Type"), req.body));
+  }
+
+  // 201 with the item's Location and the Hub's insert body.
+  void AnswerInserted(const httplib::Request& req, httplib::Response& res,
+                      const Result<hub::InsertedItem>& inserted) {
     if (!inserted.ok()) return Fail(res, inserted.status());
     ++counters_.items_inserted;
     ++ctx_->metrics.appended_documents;
-    const hub::ContentKey key = hub::KeyOf(inserted->time_ms, inserted->location);
-    const std::string url = ItemUrl(req, name, key);
+    const std::string name = req.matches[1];
+    const std::string url = ItemUrl(req, name, inserted->key());
     ordered body;
     body["timestamp"] = hub::FormatIso8601Millis(inserted->time_ms);
     body["_links"] = {{"channel", Href(ChannelUrl(req, name))}, {"self", Href(url)}};
@@ -661,7 +691,7 @@ class HubRoutes : public RouteFamily {
           std::string part =
               std::string("--") + kBulkBoundary + "\r\nContent-Type: " + record->content_type +
               "\r\nContent-Key: " + stream->urls[i] +
-              "\r\nCreation-Date: " + hub::FormatIso8601Millis(record->append_time_ms) + "\r\n\r\n";
+              "\r\nCreation-Date: " + hub::FormatIso8601Millis(t.item.time_ms) + "\r\n\r\n";
           part += record->data;
           part += "\r\n";
           return sink.write(part.data(), part.size());
@@ -765,7 +795,8 @@ class HubRoutes : public RouteFamily {
     ++counters_.items_served;
     ++ctx_->metrics.served_documents;
     const std::string url = ItemUrl(req, name, key);
-    res.set_header("Creation-Date", hub::FormatIso8601Millis(record->append_time_ms));
+    // A key's time: the append time, or a historical item's own time.
+    res.set_header("Creation-Date", hub::FormatIso8601Millis(key.time_ms));
     res.set_header("Link", "<" + url + "/previous>;rel=\"previous\"");
     res.set_header("Link", "<" + url + "/next>;rel=\"next\"");
     res.set_header("X-Item-Length", std::to_string(record->data.size()));

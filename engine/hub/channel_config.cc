@@ -109,13 +109,32 @@ Status ReadStorage(const json& value, std::string* out) {
   return Status::Ok();
 }
 
-// Which of the retention fields a body names.
+// Which of the retention fields (and of those that interact with them) a
+// body names.
 struct RetentionNamed {
   bool ttl = false;
   bool max_items = false;
   bool keep_forever = false;
+  bool mutable_time = false;
+  bool storage = false;
   bool any() const { return ttl || max_items || keep_forever; }
 };
+
+Status ReadMutableTime(const json& value, std::optional<int64_t>* out) {
+  if (value.is_null() || (value.is_string() && value.get<std::string>().empty())) {
+    out->reset();
+    return Status::Ok();
+  }
+  if (!value.is_string()) {
+    return Status::InvalidArgument(
+        "mutableTime must be a string like \"2019-02-22T17:59:51.793Z\", not " +
+        topics::JsonTypeName(value));
+  }
+  Result<int64_t> ms = ParseIso8601Millis(value.get<std::string>());
+  if (!ms.ok()) return Status::InvalidArgument("mutableTime " + ms.status().message());
+  *out = *ms;
+  return Status::Ok();
+}
 
 Status ApplyField(const std::string& key, const json& value, ChannelConfig* config,
                   RetentionNamed* named) {
@@ -144,18 +163,18 @@ Status ApplyField(const std::string& key, const json& value, ChannelConfig* conf
     return ReadBool(value, key, &config->keep_forever);
   }
   if (key == "tags") return ReadTags(value, &config->tags);
-  if (key == "storage") return ReadStorage(value, &config->storage);
+  if (key == "storage") {
+    named->storage = true;
+    return ReadStorage(value, &config->storage);
+  }
   if (key == "protect") return ReadBool(value, key, &config->protect);
   if (key == "allowZeroBytes") return ReadBool(value, key, &config->allow_zero_bytes);
   if (key == "secondaryMetricsReporting") {
     return ReadBool(value, key, &config->secondary_metrics_reporting);
   }
   if (key == "mutableTime") {
-    if (value.is_null() || (value.is_string() && value.get<std::string>().empty())) {
-      return Status::Ok();
-    }
-    return Status::InvalidArgument(
-        "mutableTime (historical channels) is not supported by pdfs yet; leave it out or \"\"");
+    named->mutable_time = true;
+    return ReadMutableTime(value, &config->mutable_time_ms);
   }
   if (key == "name" || key == "creationDate" || key == "_links") return Status::Ok();
   return Status::InvalidArgument(
@@ -183,6 +202,48 @@ Status SettleRetention(const RetentionNamed& named, ChannelConfig* config) {
   } else if (named.any() && config->ttl_days == 0 && config->max_items == 0) {
     config->keep_forever = true;  // every bound named and zero: nothing bounds the channel
   }
+  return Status::Ok();
+}
+
+// The Hub's rules for a historical channel (ChannelValidator): mutableTime
+// in the past, moving only back, alone among the retention bounds, with
+// SINGLE storage. A body that sets it clears ttlDays and maxItems (as
+// naming one retention bound clears the others) and picks SINGLE storage,
+// unless it names those fields itself.
+Status SettleMutableTime(const RetentionNamed& named, const ChannelConfig& before, int64_t now_ms,
+                         ChannelConfig* config) {
+  if (named.mutable_time) {
+    if (!config->mutable_time_ms) {
+      if (!before.mutable_time_ms) return Status::Ok();
+      return Status::InvalidArgument(
+          "a historical channel stays historical: mutableTime can be moved back, not removed");
+    }
+    const int64_t t = *config->mutable_time_ms;
+    if (t >= now_ms) {
+      return Status::InvalidArgument("mutableTime " + FormatIso8601Millis(t) +
+                                     " must be in the past");
+    }
+    if (before.mutable_time_ms && t > *before.mutable_time_ms) {
+      return Status::InvalidArgument("mutableTime can only move back, not forward from " +
+                                     FormatIso8601Millis(*before.mutable_time_ms));
+    }
+  }
+  if (!config->mutable_time_ms) return Status::Ok();
+  // Fields the body names must agree; the rest follow mutableTime.
+  const bool bounded = config->ttl_days > 0 || config->max_items > 0;
+  if (bounded && (named.ttl || named.max_items || !named.mutable_time)) {
+    return Status::InvalidArgument(
+        "only one of ttlDays, maxItems and mutableTime may be set: a historical channel keeps "
+        "its items");
+  }
+  if (config->storage != "SINGLE" && (named.storage || !named.mutable_time)) {
+    return Status::InvalidArgument("mutableTime is not compatible with " + config->storage +
+                                   " storage; use SINGLE");
+  }
+  config->ttl_days = 0;
+  config->max_items = 0;
+  config->keep_forever = true;
+  config->storage = "SINGLE";
   return Status::Ok();
 }
 
@@ -239,6 +300,7 @@ void StoreInto(const ChannelConfig& config, bool retention_changed,
   if (config.secondary_metrics_reporting) section["secondaryMetricsReporting"] = true;
   if (!config.replication_source.empty()) section["replicationSource"] = config.replication_source;
   if (config.creation_ms != 0) section["creationMs"] = config.creation_ms;
+  if (config.mutable_time_ms) section["mutableMs"] = *config.mutable_time_ms;
   if (section.empty()) {
     settings->faces.erase("hub");
   } else {
@@ -284,11 +346,15 @@ Result<ChannelConfig> ViewOf(const topics::TopicSettings& settings) {
   if (!s.ok()) return s;
   if (!section.is_object()) return Status::InvalidArgument("the hub section is not an object");
   for (const auto& [key, value] : section.items()) {
-    if (key == "creationMs") {
+    if (key == "creationMs" || key == "mutableMs") {
       if (!value.is_number_integer()) {
-        return Status::InvalidArgument("the hub section's creationMs is not a number");
+        return Status::InvalidArgument("the hub section's " + key + " is not a number");
       }
-      config.creation_ms = value.get<int64_t>();
+      if (key == "creationMs") {
+        config.creation_ms = value.get<int64_t>();
+      } else {
+        config.mutable_time_ms = value.get<int64_t>();
+      }
       continue;
     }
     RetentionNamed ignored;
@@ -329,9 +395,11 @@ Status ApplyChannelBody(std::string_view body, ChannelChange change, const Reque
   }
   Status s = SettleRetention(named, &config);
   if (!s.ok()) return s;
-  bool retention_changed = named.any();
+  s = SettleMutableTime(named, before, now_ms, &config);
+  if (!s.ok()) return s;
+  bool retention_changed = named.any() || (named.mutable_time && config.mutable_time_ms);
   if (change == ChannelChange::kCreate && config.ttl_days == 0 && config.max_items == 0 &&
-      !(named.keep_forever && config.keep_forever)) {
+      !(named.keep_forever && config.keep_forever) && !config.mutable_time_ms) {
     config.ttl_days = kDefaultTtlDays;  // the Hub's default for a new channel
     config.max_items = 0;
     config.keep_forever = false;
@@ -350,15 +418,17 @@ Status ApplyChannelBody(std::string_view body, ChannelChange change, const Reque
   return Status::Ok();
 }
 
+std::set<std::string> ShownTags(const ChannelConfig& config) {
+  std::set<std::string> tags = config.tags;
+  if (config.mutable_time_ms) tags.insert("historical");
+  if (!config.replication_source.empty()) tags.insert("replicated");
+  return tags;
+}
+
 std::string SerializeChannelConfig(std::string_view name, const ChannelConfig& config,
                                    std::string_view links_json) {
   json tags = json::array();
-  for (const std::string& tag : config.tags) tags.push_back(tag);
-  // The Hub adds and removes its built-in tag itself.
-  if (!config.replication_source.empty() && !config.tags.contains("replicated")) {
-    tags.push_back("replicated");
-    std::sort(tags.begin(), tags.end());
-  }
+  for (const std::string& tag : ShownTags(config)) tags.push_back(tag);
   nlohmann::ordered_json doc;
   if (!links_json.empty()) doc["_links"] = nlohmann::ordered_json::parse(links_json);
   doc["name"] = name;
@@ -367,7 +437,7 @@ std::string SerializeChannelConfig(std::string_view name, const ChannelConfig& c
   doc["description"] = config.description;
   doc["keepForever"] = config.keep_forever;
   doc["maxItems"] = config.max_items;
-  doc["mutableTime"] = "";
+  doc["mutableTime"] = config.mutable_time_ms ? FormatIso8601Millis(*config.mutable_time_ms) : "";
   doc["owner"] = config.owner;
   doc["protect"] = config.protect;
   doc["replicationSource"] = config.replication_source;

@@ -1,6 +1,8 @@
 // Hub channel administration and single inserts.
 #include "pdfs/hub/channels.h"
 
+#include "pdfs/hub/queries.h"
+
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -213,6 +215,7 @@ struct Admission {
   std::string topic;
   bool allow_zero_bytes = true;
   uint64_t max_item_bytes = 0;
+  std::optional<int64_t> mutable_time_ms;
 };
 
 Result<Admission> AdmissionOf(Store& store, std::string_view name) {
@@ -228,7 +231,8 @@ Result<Admission> AdmissionOf(Store& store, std::string_view name) {
                                     config->replication_source);
   }
   return Admission{*topic, config->allow_zero_bytes,
-                   loaded->settings.max_item_bytes.value_or(store.options().max_document_bytes)};
+                   loaded->settings.max_item_bytes.value_or(store.options().max_document_bytes),
+                   config->mutable_time_ms};
 }
 
 // Adds one item to `batch` if the channel admits it; `what` names it in
@@ -260,7 +264,54 @@ Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string
   if (!s.ok()) return s;
   Result<AppendResult> appended = store.Append(admission->topic, batch);
   if (!appended.ok()) return appended.status();
-  return InsertedItem{admission->topic, appended->first_location, appended->meta.last_append_ms};
+  return InsertedItem{
+      admission->topic, appended->first_location, appended->meta.last_append_ms, {}};
+}
+
+Result<InsertedItem> InsertHistorical(Store& store, std::string_view name, int64_t time_ms,
+                                      std::string_view hash, std::string_view content_type,
+                                      std::string_view data) {
+  Result<Admission> admission = AdmissionOf(store, name);
+  if (!admission.ok()) return admission.status();
+  if (!admission->mutable_time_ms) {
+    return Status::PermissionDenied("channel " + admission->topic +
+                                    " is not historical: give it a mutableTime to insert items "
+                                    "with keys of your own");
+  }
+  if (time_ms > *admission->mutable_time_ms) {
+    return Status::InvalidArgument("the key's time " + FormatIso8601Millis(time_ms) +
+                                   " is after channel " + admission->topic + "'s mutableTime " +
+                                   FormatIso8601Millis(*admission->mutable_time_ms) +
+                                   ": only earlier items can be inserted historically");
+  }
+  const ContentKey key{time_ms, hash.empty() ? RandomHash() : std::string(hash)};
+  ItemBatch batch;
+  Status s = AddItem(*admission, "the item", content_type, data, &batch);
+  if (!s.ok()) return s;
+  s = batch.SetIndexKey(0, IndexKeyOf(key));
+  if (!s.ok()) return s;
+  // Unique keys without a lock: the key is checked absent in the state
+  // whose next location is `next`, and the append commits only at `next`,
+  // so no item with the key can have come in between. Any other append
+  // moves `next` and costs a retry.
+  constexpr int kAttempts = 100;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    Result<TopicMeta> meta = store.Stat(admission->topic);
+    if (!meta.ok()) return meta.status();
+    Result<Record> existing = GetItem(store, admission->topic, key);
+    if (existing.ok()) {
+      return Status::AlreadyExists("channel " + admission->topic + " already has an item " +
+                                   key.ToPath());
+    }
+    if (!existing.status().IsNotFound()) return existing.status();
+    Result<AppendResult> appended = store.AppendIfNext(admission->topic, batch, meta->count);
+    if (appended.ok()) {
+      return InsertedItem{admission->topic, appended->first_location, key.time_ms, key.hash};
+    }
+    if (appended.status().code() != Status::Code::kConflict) return appended.status();
+  }
+  return Status::Conflict("channel " + admission->topic + " took " + std::to_string(kAttempts) +
+                          " other appends while this item waited; try again");
 }
 
 Result<InsertedBulk> InsertBulk(Store& store, std::string_view name,

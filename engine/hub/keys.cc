@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <limits>
+#include <random>
 
 namespace pdfs::hub {
 
@@ -87,7 +88,7 @@ Civil CivilOfMs(int64_t ms) {
   const int64_t days = FloorDiv(ms, kMsPerDay);
   // The remainder taken directly: days * kMsPerDay overflows for the
   // earliest days an int64_t of ms can name (UBSan found it at INT64_MIN).
-  int64_t rest = ms % kMsPerDay;  // (-kMsPerDay, kMsPerDay)
+  int64_t rest = ms % kMsPerDay;    // (-kMsPerDay, kMsPerDay)
   if (rest < 0) rest += kMsPerDay;  // [0, kMsPerDay)
   Civil c{CivilOfDays(days), 0, 0, 0, 0};
   c.millis = static_cast<int>(rest % 1000);
@@ -250,6 +251,74 @@ Result<TimePath> ParseTimePath(const std::vector<std::string_view>& segments) {
   path.start_ms = DaysSinceEpoch(year, month, day) * kMsPerDay +
                   ((static_cast<int64_t>(hour) * 60 + minute) * 60 + second) * 1000 + millis;
   return path;
+}
+
+std::string IndexKeyOf(const ContentKey& key) {
+  std::string out(kIndexKeyPrefix);
+  const uint64_t biased = static_cast<uint64_t>(key.time_ms) ^ (uint64_t{1} << 63);
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((biased >> shift) & 0xFF));
+  }
+  out += key.hash;
+  return out;
+}
+
+std::optional<ContentKey> ContentKeyOfIndex(std::string_view index_key) {
+  if (!index_key.starts_with(kIndexKeyPrefix)) return std::nullopt;
+  index_key.remove_prefix(kIndexKeyPrefix.size());
+  if (index_key.size() <= 8) return std::nullopt;
+  uint64_t biased = 0;
+  for (int i = 0; i < 8; ++i) biased = (biased << 8) | static_cast<unsigned char>(index_key[i]);
+  return ContentKey{static_cast<int64_t>(biased ^ (uint64_t{1} << 63)),
+                    std::string(index_key.substr(8))};
+}
+
+std::string IndexKeysEnd() {
+  // "hub/" -> "hub0": the prefix with its last byte incremented.
+  std::string end(kIndexKeyPrefix);
+  ++end.back();
+  return end;
+}
+
+bool IsHistorical(const Record& record) { return ContentKeyOfIndex(record.index_key).has_value(); }
+
+ContentKey KeyOfRecord(const Record& record) {
+  if (std::optional<ContentKey> own = ContentKeyOfIndex(record.index_key)) return *std::move(own);
+  return KeyOf(record.append_time_ms, record.location);
+}
+
+std::string RandomHash() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<size_t> digit(0, kAlphabet.size() - 1);
+  std::string out;
+  for (size_t i = 0; i < kRandomHashLength; ++i) out.push_back(kAlphabet[digit(rng)]);
+  return out;
+}
+
+Result<int64_t> ParseIso8601Millis(std::string_view text) {
+  auto refuse = [&] {
+    return Status::InvalidArgument("\"" + std::string(text.substr(0, 64)) +
+                                   "\" is not a UTC time like 2019-02-22T17:59:51.793Z");
+  };
+  // yyyy-MM-ddTHH:mm:ss[.SSS]Z: the separators at fixed places, then the
+  // components checked by the time path parser.
+  if (text.size() != 20 && text.size() != 24) return refuse();
+  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text.back() != 'Z' || (text.size() == 24 && text[19] != '.')) {
+    return refuse();
+  }
+  const std::vector<std::string_view> segments = {text.substr(0, 4),
+                                                  text.substr(5, 2),
+                                                  text.substr(8, 2),
+                                                  text.substr(11, 2),
+                                                  text.substr(14, 2),
+                                                  text.substr(17, 2),
+                                                  text.size() == 24 ? text.substr(20, 3) : "000"};
+  Result<TimePath> path = ParseTimePath(segments);
+  if (!path.ok()) {
+    return Status::InvalidArgument("\"" + std::string(text) + "\": " + path.status().message());
+  }
+  return path->start_ms;
 }
 
 }  // namespace pdfs::hub

@@ -54,7 +54,7 @@ std::map<std::string, std::vector<std::string>> ListTags(Store& store) {
   for (const std::string& name : ListChannels(store)) {
     Result<ChannelView> view = GetChannel(store, name);
     if (!view.ok()) continue;
-    for (const std::string& tag : view->config.tags) tags[tag].push_back(view->name);
+    for (const std::string& tag : ShownTags(view->config)) tags[tag].push_back(view->name);
   }
   return tags;
 }

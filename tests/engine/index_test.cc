@@ -104,6 +104,40 @@ TEST_F(IndexTest, CutsTrimsAndDeletionsTakeTheirEntriesWithThem) {
       << "a re-created topic never sees the old entries";
 }
 
+// Every read in location order (a range from anywhere, a single Get) hands
+// each item its own key, and none to an item without one.
+TEST_F(IndexTest, RecordsCarryTheirOwnIndexKeysInRangesAndGets) {
+  // Two appends, so the keyed items span chunks of different content types.
+  ASSERT_TRUE(AppendKeyed("t", {"k0", "", "k2"}).ok());
+  ItemBatch mixed;
+  ASSERT_TRUE(mixed.Add("image/png", "none").ok());
+  ASSERT_TRUE(mixed.Add("text/plain", "key=k4").ok());
+  ASSERT_TRUE(mixed.SetIndexKey(1, "k4").ok());
+  ASSERT_TRUE(store_->Append("t", mixed).ok());
+  const std::vector<std::string> want = {"k0", "", "k2", "", "k4"};
+  for (uint64_t begin = 0; begin <= want.size(); ++begin) {
+    for (uint64_t end = begin; end <= want.size() + 1; ++end) {
+      auto reader = store_->Read("t", begin, end);
+      ASSERT_TRUE(reader.ok());
+      uint64_t expected = begin;
+      while (const Record* r = (*reader)->Next()) {
+        ASSERT_EQ(r->location, expected);
+        EXPECT_EQ(r->index_key, want[expected])
+            << "[" << begin << "," << end << ") at " << expected;
+        ++expected;
+      }
+      EXPECT_TRUE((*reader)->status().ok());
+      EXPECT_EQ(expected, std::min<uint64_t>(end, want.size()));
+    }
+  }
+  for (uint64_t l = 0; l < want.size(); ++l) EXPECT_EQ(store_->Get("t", l)->index_key, want[l]);
+  // A cut location re-used by an item without a key has none.
+  ASSERT_TRUE(store_->Truncate("t", 2).ok());
+  ASSERT_TRUE(AppendKeyed("t", {""}).ok());
+  EXPECT_EQ(store_->Get("t", 2)->index_key, "");
+  EXPECT_EQ(Records("t").back().index_key, "");
+}
+
 TEST_F(IndexTest, AFailedConditionalAppendAddsNoEntries) {
   ASSERT_TRUE(AppendKeyed("t", {"a"}).ok());
   auto late = AppendKeyed("t", {"b"}, 0);

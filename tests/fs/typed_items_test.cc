@@ -127,6 +127,18 @@ TEST_F(TypedItemsTest, EveryItemCarriesItsContentTypeAndHubKey) {
   EXPECT_EQ(error, ENODATA);
 }
 
+// A historical insert (docs/HUB.md, "Historical channels") is a file at its
+// location like any item, but its Hub key is the one it was inserted under.
+TEST_F(TypedItemsTest, AHistoricalItemCarriesItsOwnHubKey) {
+  auto put =
+      http_->Put("/channel/h", R"({"mutableTime":"2020-01-01T00:00:00.000Z"})", "application/json");
+  ASSERT_TRUE(put && put->status == 201) << (put ? put->body : "no answer");
+  auto post = http_->Post("/channel/h/2019/06/01/12/00/00/000/abc", "old", "text/plain");
+  ASSERT_TRUE(post && post->status == 201) << (post ? post->body : "no answer");
+  EXPECT_EQ(ReadAll(Path("h/000000.txt")), "old");
+  EXPECT_EQ(Xattr(Path("h/000000.txt"), "user.hub.key"), "2019/06/01/12/00/00/000/abc");
+}
+
 TEST_F(TypedItemsTest, AWrongExtensionNamesNothing) {
   struct stat st {};
   for (const char* wrong : {"t/000001.json", "t/000000.png", "t/000002.text", "t/000004.json",

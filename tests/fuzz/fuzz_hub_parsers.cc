@@ -1,7 +1,7 @@
 // fuzz_hub_parsers: the Hub face's parsers of untrusted bytes (engine/hub/):
 // bulk insert bodies, their Content-Type, and the time paths of Hub URLs.
 //
-// Input: one selector byte (taken modulo 4), then:
+// Input: one selector byte (taken modulo 5), then:
 //   0  hub::ParseMultipart: 1 byte of limits (high bit clear: the defaults;
 //      set: max_part_bytes 16 × (bits 0-3), max_parts 1 + (bits 4-6)), 1
 //      byte of boundary length n (modulo 8; 0: the fixed boundary "abc"),
@@ -20,8 +20,14 @@
 //      and unit, and a key's ToPath() to the same time path.
 //   3  hub::BoundaryOf. On success: 1..70 printable ASCII characters, not
 //      ending in a space, and a one-part body with that boundary parses.
+//   4  hub::ParseIso8601Millis (mutableTime). On success: a time in
+//      [0, year 10000) whose FormatIso8601Millis parses back to it, and the
+//      text itself, when it has milliseconds, is that format exactly; the
+//      time with the rest of the input as a hash survives the historical
+//      index key (IndexKeyOf / ContentKeyOfIndex) unchanged.
 // Every error has a message and an expected code; no input crashes or trips
 // a sanitizer.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -213,13 +219,32 @@ void CheckBoundaryOf(std::string_view in) {
              "a one-part body with boundary " + Printable(b) + " does not parse");
 }
 
+void CheckIso8601(std::string_view in) {
+  const std::string_view text = in.substr(0, std::min<size_t>(in.size(), 24));
+  auto r = hub::ParseIso8601Millis(text);
+  if (!r.ok()) {
+    FUZZ_CHECK(r.status().IsInvalidArgument() && !r.status().message().empty(),
+               "bad error " + r.status().ToString() + " for " + Printable(text));
+    return;
+  }
+  FUZZ_CHECK(*r >= 0 && *r < kYear10000Ms, Printable(text) + " is " + std::to_string(*r));
+  const std::string formatted = hub::FormatIso8601Millis(*r);
+  auto back = hub::ParseIso8601Millis(formatted);
+  FUZZ_CHECK(back.ok() && *back == *r, formatted + " does not parse back to " + std::to_string(*r));
+  FUZZ_CHECK(text.size() != 24 || formatted == text, Printable(text) + " formats as " + formatted);
+  const hub::ContentKey key{*r, std::string(in.substr(text.size()))};
+  if (key.hash.empty()) return;
+  FUZZ_CHECK(hub::ContentKeyOfIndex(hub::IndexKeyOf(key)) == key,
+             "the index key of " + Printable(key.hash) + " at " + formatted + " does not decode");
+}
+
 }  // namespace
 }  // namespace pdfs::fuzz
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       pdfs::fuzz::CheckMultipart(in);
       break;
@@ -231,6 +256,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     default:
       pdfs::fuzz::CheckBoundaryOf(in);
+      break;
+    case 4:
+      pdfs::fuzz::CheckIso8601(in);
       break;
   }
   return 0;

@@ -264,6 +264,67 @@ TEST_P(HubApiTest, LatestEarliestNextAndPreviousWalkTheItemsInKeyOrder) {
   EXPECT_EQ(status["_links"]["earliest"]["href"], urls[0]);
 }
 
+TEST_P(HubApiTest, HistoricalInsertsBackfillBeforeTheLiveItemsUnderTheirOwnKeys) {
+  json config = Ok(Put("/channel/h", R"({"mutableTime":"2020-01-01T00:00:00.000Z"})"), 201);
+  EXPECT_EQ(config["mutableTime"], "2020-01-01T00:00:00.000Z");
+  EXPECT_EQ(config["tags"], json({"historical"}));
+  EXPECT_EQ(config["storage"], "SINGLE");
+  EXPECT_EQ(config["ttlDays"], 0);
+  const std::string live = Insert("h", "live");
+  const std::string base = "http://127.0.0.1:" + std::to_string(port_) + "/channel/h/";
+
+  auto r = Post("/channel/h/2019/06/01/12/00/00/000/abc", "old", "text/plain");
+  json body = Ok(r, 201);
+  const std::string old = base + "2019/06/01/12/00/00/000/abc";
+  EXPECT_EQ(r->get_header_value("Location"), old);
+  EXPECT_EQ(body["timestamp"], "2019-06-01T12:00:00.000Z");
+  auto random = Post("/channel/h/2019/06/01/12/00/00/001", "older?", "text/plain");
+  ASSERT_EQ(random->status, 201) << random->body;
+  const std::string second = random->get_header_value("Location");
+  EXPECT_TRUE(
+      std::regex_match(second, std::regex(base + R"(2019/06/01/12/00/00/001/[0-9A-Za-z]{6})")))
+      << second;
+
+  auto item = Get(PathOf(old));
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->body, "old");
+  EXPECT_EQ(item->get_header_value("Creation-Date"), "2019-06-01T12:00:00.000Z");
+  // Key order, not arrival order, in every query.
+  EXPECT_EQ(Ok(Get("/channel/h/earliest/3?stable=false"))["_links"]["uris"],
+            json({old, second, live}));
+  EXPECT_EQ(Get("/channel/h/latest?stable=false")->get_header_value("Location"),
+            live + "?stable=false");
+  EXPECT_EQ(Ok(Get(PathOf(live) + "/previous/5?stable=false"))["_links"]["uris"],
+            json({old, second}));
+  EXPECT_EQ(Ok(Get("/channel/h/2019/06/01?stable=false"))["_links"]["uris"], json({old, second}));
+  // The stream face sees all three, in the order they arrived.
+  EXPECT_EQ(Ok(Get("/stream/h"))[0]["count"], 3);
+
+  ExpectHubError(Post("/channel/h/2019/06/01/12/00/00/000/abc", "again", "text/plain"), 409,
+                 "already has");
+  ExpectHubError(Post("/channel/h/2021/01/01/00/00/00/000/late", "x", "text/plain"), 400,
+                 "after channel h's mutableTime");
+  ExpectHubError(Post("/channel/h/2019/13/01/00/00/00/000/x", "x", "text/plain"), 400, "month 13");
+  ExpectHubError(Post("/channel/h/latest", "x", "text/plain"), 405, "historical insert");
+  ExpectHubError(client_->Delete(PathOf(old).c_str()), 405, "not allowed");
+  ExpectHubError(Patch("/channel/h", R"({"mutableTime":"2020-06-01T00:00:00.000Z"})"), 400,
+                 "only move back");
+  ASSERT_EQ(Put("/channel/plain", "")->status, 201);
+  ExpectHubError(Post("/channel/plain/2019/06/01/12/00/00/000/abc", "x", "text/plain"), 403,
+                 "not historical");
+  EXPECT_EQ(Ok(Get("/stream/h"))[0]["count"], 3) << "refused inserts store nothing";
+}
+
+TEST_P(HubApiTest, AnswersAreGzippedForClientsThatAcceptIt) {
+  ASSERT_EQ(Put("/channel/c", R"({"description":")" + std::string(1000, 'x') + "\"}")->status, 201);
+  auto r = Get("/channel/c", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(Json(r)["description"].get<std::string>().size(), 1000u) << "decoded by the client";
+  EXPECT_FALSE(Get("/channel/c")->has_header("Content-Encoding"));
+}
+
 TEST_P(HubApiTest, TheStableWindowHidesTheNewestItemsUntilItPasses) {
   ASSERT_EQ(Put("/channel/c", "")->status, 201);
   const std::string url = Insert("c", "x");

@@ -169,6 +169,24 @@ std::string KeyOfCutLocation() {
   return out;
 }
 
+// A historical insert after the channel's mutableTime, into a scratch
+// historical channel that is deleted again: the answer, or what went wrong.
+std::string HistoricalInsertAfterMutableTime() {
+  auto http = LoopbackClient(g_daemon->port());
+  if (auto r = http->Put("/channel/histc", R"({"mutableTime":"2020-01-01T00:00:00.000Z"})",
+                         "application/json");
+      !r || r->status != 201) {
+    return "PUT /channel/histc failed";
+  }
+  std::string out =
+      SendHub(Typed("POST", "/channel/histc/2021/01/01/00/00/00/000/late", "text/plain", "x"));
+  auto count = http->Get("/stream/histc");
+  if (!count || count->body.find("\"count\":0") == std::string::npos) out += ", stored";
+  auto gone = http->Delete("/channel/histc");
+  if (!gone || gone->status != 202) out += ", DELETE /channel/histc failed";
+  return out;
+}
+
 // Writes `bytes` to a new name in topic t (one write() per MiB), then
 // closes; "write: E…" or "close: E…" for the first failure.
 std::string AppendThroughMount(const std::string& bytes, const std::string& name = "x") {
@@ -662,6 +680,23 @@ std::vector<Row> Rows() {
       [] { return SendHub(Request("PUT", "/channel/a%2Fb", "{}")); });
   add("HubEncodedSlashPost", h, "`POST /channel/t%2F0`", {bad},
       [] { return SendHub(Typed("POST", "/channel/t%2F0", "text/plain", "x")); });
+  add("HubHistoricalInsertNotHistorical", h,
+      "`POST /channel/t/2019/06/01/12/00/00/000/abc` (t has no mutableTime)", {"403 text/plain"},
+      [] {
+        return SendHub(Typed("POST", "/channel/t/2019/06/01/12/00/00/000/abc", "text/plain", "x"));
+      });
+  add("HubHistoricalInsertAfterMutableTime", h,
+      "a historical insert at 2021 into a channel whose mutableTime is 2020 (scratch channel)",
+      {bad}, [] { return HistoricalInsertAfterMutableTime(); });
+  add("HubMutableTimeInTheFuture", h,
+      "`PATCH /channel/t {\"mutableTime\":\"2999-01-01T00:00:00.000Z\"}`", {bad}, [] {
+        return SendHub(
+            Request("PATCH", "/channel/t", R"({"mutableTime":"2999-01-01T00:00:00.000Z"})"));
+      });
+  add("HubMutableTimeFeb30", h, "`PATCH /channel/t {\"mutableTime\":\"2019-02-30T00:00:00Z\"}`",
+      {bad}, [] {
+        return SendHub(Request("PATCH", "/channel/t", R"({"mutableTime":"2019-02-30T00:00:00Z"})"));
+      });
 
   // --- through the mount ------------------------------------------------------
   add("MkdirName255", m, "`mkdir` of a 255-byte name", {"EINVAL"},

@@ -72,6 +72,10 @@ struct Record {
   // Lines. An item added with ItemBatch::Add is not one, whatever its type.
   bool document = true;
   std::string data;  // the item's bytes, exactly as stored
+  // The item's index key (ItemBatch::SetIndexKey), empty if it has none:
+  // a face that keys some items itself (the Hub's historical inserts) tells
+  // them from the rest while reading in location order.
+  std::string index_key;
 };
 
 // A streamed read of consecutive records from one consistent snapshot:

@@ -109,7 +109,8 @@ TEST_F(HubChannelsTest, BadNamesAndConfigsAreRefusedWithASentence) {
       {R"({"name":"c","storage":"TAPE"})", "SINGLE, BATCH or BOTH"},
       {R"({"name":"c","owner":"0123456789012345678901234567890123456789012345678"})", "at most 48"},
       {R"({"name":"c","ttlDay":3})", "unknown channel setting \"ttlDay\""},
-      {R"({"name":"c","mutableTime":"2020-01-01T00:00:00.000Z"})", "not supported"},
+      {R"({"name":"c","mutableTime":"2999-01-01T00:00:00.000Z"})", "must be in the past"},
+      {R"({"name":"c","mutableTime":"2020-01-01","ttlDays":0})", "not a UTC time"},
   };
   for (const Case& c : cases) {
     Result<ChannelView> made = CreateChannel(*store_, c.body, kLocal);

@@ -37,7 +37,7 @@ class HubQueriesTest : public StoreFixture {
   // Every stored item of `topic` as ItemRefs, in location order.
   std::vector<ItemRef> All(std::string_view topic) {
     std::vector<ItemRef> out;
-    for (const Record& r : Records(topic)) out.push_back({r.location, r.append_time_ms});
+    for (const Record& r : Records(topic)) out.push_back(RefOf(r));
     return out;
   }
 

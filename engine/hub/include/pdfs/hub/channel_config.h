@@ -9,7 +9,8 @@
 //   owner, protect, tags, storage,   the "hub" section, each only when it
 //   allowZeroBytes,                  differs from the Hub's default
 //   secondaryMetricsReporting,
-//   replicationSource, creationDate
+//   replicationSource, creationDate,
+//   mutableTime
 //
 // So Katar's and the Hub's views of one topic never disagree on retention:
 // a Katar retention_ms of 36 h shows as ttlDays 2 (whole days, rounded up,
@@ -22,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -60,6 +62,10 @@ struct ChannelConfig {
   // When the channel was created, ms since the Unix epoch; 0 if the topic
   // was made by another face (Channels fill in what they know then).
   int64_t creation_ms = 0;
+  // A historical channel's mutableTime, ms since the Unix epoch: items may
+  // be inserted with keys at or before it (docs/HUB.md, "Historical
+  // channels"). Unset for every other channel.
+  std::optional<int64_t> mutable_time_ms;
 
   bool operator==(const ChannelConfig&) const = default;
 };
@@ -92,17 +98,23 @@ enum class ChannelChange {
 // Applies the Hub channel config object `body` (empty: {}) to `*settings`;
 // other faces' sections are never touched. Fields: owner, description,
 // ttlDays, maxItems, keepForever, tags, storage, protect, allowZeroBytes,
-// secondaryMetricsReporting, replicationSource; "name", "creationDate" and
+// secondaryMetricsReporting, replicationSource, mutableTime; "name", "creationDate" and
 // "_links" (what a GET answers, so a client may send it back) are accepted
 // and ignored. Naming one retention field (ttlDays, maxItems > 0, or
-// keepForever true) clears the other two unless the body names them too.
+// keepForever true) clears the other two unless the body names them too;
+// naming mutableTime clears ttlDays and maxItems the same way (a historical
+// channel keeps its items: the Hub allows no retention bound beside it) and
+// makes storage SINGLE unless the body names storage.
 // Fails with nothing changed:
 //  - InvalidArgument with a sentence: not a JSON object, an unknown field
 //    (the Hub ignores them; pdfs refuses them so that a misspelt "ttlDay"
 //    does not silently keep 120 days), a wrong type, a value over the Hub's
 //    limits, two retention fields at once, keepForever with a ttl or a
-//    maximum, protect without an owner, mutableTime (historical channels
-//    are not served yet);
+//    maximum, protect without an owner; a mutableTime that is not a UTC
+//    time (2019-02-22T17:59:51.793Z), not in the past (`now_ms`), later
+//    than the channel's current one (it only moves back), removed from a
+//    historical channel, or beside ttlDays/maxItems > 0 or storage other
+//    than SINGLE;
 //  - PermissionDenied, when the channel is protected and `who` is not
 //    local: turning protection off, lowering ttlDays or maxItems, removing
 //    a tag, changing the owner or the replication source, or storage other
@@ -111,10 +123,16 @@ enum class ChannelChange {
 Status ApplyChannelBody(std::string_view body, ChannelChange change, const Requester& who,
                         int64_t now_ms, topics::TopicSettings* settings);
 
+// The channel's tags as the Hub shows and finds them: its own, plus the
+// built-in "historical" when mutableTime is set and "replicated" when a
+// replication source is.
+std::set<std::string> ShownTags(const ChannelConfig& config);
+
 // The config object as the Hub answers it, without links: name, every
-// field of ChannelConfig, creationDate as ISO-8601 with milliseconds (UTC),
-// mutableTime "", the built-in tag "replicated" when a replication source
-// is set, and "_links" = `links_json` (a JSON object) when it is not empty.
+// field of ChannelConfig, creationDate and mutableTime as ISO-8601 with
+// milliseconds (UTC; mutableTime "" when unset), the built-in tags
+// "replicated" when a replication source is set and "historical" when
+// mutableTime is, and "_links" = `links_json` (a JSON object) when it is not empty.
 std::string SerializeChannelConfig(std::string_view name, const ChannelConfig& config,
                                    std::string_view links_json);
 

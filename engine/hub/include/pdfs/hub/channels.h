@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "pdfs/hub/channel_config.h"
+#include "pdfs/hub/keys.h"
 #include "pdfs/hub/multipart.h"
 #include "pdfs/status.h"
 #include "pdfs/store.h"
@@ -74,7 +75,11 @@ Status DeleteChannel(Store& store, std::string_view name, const Requester& who);
 struct InsertedItem {
   std::string channel;  // the topic's name
   uint64_t location = 0;
-  int64_t time_ms = 0;  // its append time: the time of its key
+  int64_t time_ms = 0;  // the time of its key: its append time, if live
+  std::string hash;     // a historical item's own hash; empty if live
+  ContentKey key() const {
+    return hash.empty() ? KeyOf(time_ms, location) : ContentKey{time_ms, hash};
+  }
 };
 
 // Stores one item of `content_type` (empty: application/octet-stream, as
@@ -85,6 +90,19 @@ struct InsertedItem {
 // limit.
 Result<InsertedItem> InsertItem(Store& store, std::string_view name, std::string_view content_type,
                                 std::string_view data);
+
+// POST /channel/{name}/Y/M/D/h/m/s/ms[/hash]: stores one item of a
+// historical channel under the key {time_ms, hash} (an empty hash: a
+// random one, RandomHash), in its index (keys.h). PermissionDenied if the
+// channel has no mutableTime; InvalidArgument if time_ms is after it;
+// AlreadyExists if an item has that key (live or historical); Conflict if
+// other appends to the channel kept winning the race for its next location
+// (uniqueness is checked against the location the item will take); the
+// errors of InsertItem otherwise. REQUIRES: `hash` empty or 1-64 of
+// [0-9A-Za-z] (ParseTimePath checks it).
+Result<InsertedItem> InsertHistorical(Store& store, std::string_view name, int64_t time_ms,
+                                      std::string_view hash, std::string_view content_type,
+                                      std::string_view data);
 
 // Where a bulk insert went: `count` consecutive locations from
 // `first_location`, all appended at `time_ms`. A value type.

@@ -8,8 +8,14 @@
 // hashes as byte strings compares their locations; since append times never
 // decrease within a topic, key order is then location order.
 //
-// Thread safety: every function here is pure (no shared state) and may be
-// called concurrently from any thread.
+// A historical item (inserted with a key of the client's choosing into a
+// channel with a mutableTime; docs/HUB.md, "Historical channels") cannot
+// have its key computed: it carries it as its index key in the topic's
+// index (Store, "Indexes"), encoded by IndexKeyOf so that index order is key
+// order.
+//
+// Thread safety: every function here may be called concurrently from any
+// thread (RandomHash uses a thread-local generator; the rest are pure).
 #ifndef PDFS_ENGINE_HUB_KEYS_H_
 #define PDFS_ENGINE_HUB_KEYS_H_
 
@@ -22,6 +28,7 @@
 #include <vector>
 
 #include "pdfs/status.h"
+#include "pdfs/store.h"
 
 namespace pdfs::hub {
 
@@ -59,9 +66,41 @@ struct ContentKey {
 // The key of the item at `location` appended at `time_ms`.
 ContentKey KeyOf(int64_t time_ms, uint64_t location);
 
+// Every historical item's index key starts with this; no other index key
+// of the topic is taken for a Hub key.
+inline constexpr std::string_view kIndexKeyPrefix = "hub/";
+
+// The index key of a historical item with `key`: kIndexKeyPrefix, the time
+// as 8 big-endian bytes with the sign bit flipped (so that byte order is
+// numeric order, negative times included), then the hash. Index keys of two
+// content keys compare as the content keys do.
+std::string IndexKeyOf(const ContentKey& key);
+// The content key `index_key` encodes; nullopt unless it was made by
+// IndexKeyOf (with a non-empty hash).
+std::optional<ContentKey> ContentKeyOfIndex(std::string_view index_key);
+// The first index key after every historical key: the end of their range.
+std::string IndexKeysEnd();
+// The key of a stored item: its own (ContentKeyOfIndex) if it is a
+// historical item, else the one computed from its append time and location.
+ContentKey KeyOfRecord(const Record& record);
+// True iff `record` is a historical item.
+bool IsHistorical(const Record& record);
+
+// The length of the hashes RandomHash makes (the Hub's own length).
+inline constexpr size_t kRandomHashLength = 6;
+// A random hash of kRandomHashLength characters of `0-9A-Za-z`, for a
+// historical insert that names no hash (the Hub does the same).
+std::string RandomHash();
+
 // "2019-02-22T17:59:51.793Z": the Hub's `Creation-Date` and `timestamp`
 // format (ISO 8601, UTC, milliseconds). Total over int64_t, like ToPath.
 std::string FormatIso8601Millis(int64_t ms);
+
+// The time of "2019-02-22T17:59:51.793Z" (also without ".SSS"), UTC only:
+// the form FormatIso8601Millis writes, with the components ParseTimePath
+// accepts. InvalidArgument with a sentence for anything else (another zone,
+// a missing part, a day that does not exist).
+Result<int64_t> ParseIso8601Millis(std::string_view text);
 
 // The granularity of a time path: what its last time component is.
 enum class TimeUnit { kDay, kHour, kMinute, kSecond, kMillis };

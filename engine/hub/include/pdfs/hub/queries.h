@@ -2,19 +2,24 @@
 // earliest N, next and previous N from any key, and time periods
 // (docs/HUB.md, "Items"), protocol-neutral.
 //
-// ASSUMES the topic holds no historical inserts, so key order is location
-// order (docs/ARCHITECTURE.md, "Hub channels"): every function here walks locations. A topic with
-// Hub `mutableTime` items needs the key index instead (not built yet).
+// Key order is a merge of two runs (docs/ARCHITECTURE.md, "Hub channels"):
+// the items appended live, whose keys are computed and grow with their
+// locations, walked by location; and the historical items, which carry
+// their own keys in the topic's index (keys.h), walked in the index. A
+// topic without historical items has an empty index run, one seek.
 //
 // Visibility: every list function takes `visible_until_ms` and sees only
-// items whose append time is <= it: the Hub's stable time for stable=true
-// (docs/HUB.md, "The stable window"), or kAllVisible for stable=false. GetItem
-// ignores it, as the Hub serves any item by its key.
+// items whose key time (the append time of a live item) is <= it: the Hub's stable time for
+// stable=true (docs/HUB.md, "The stable window"), or kAllVisible for stable=false. GetItem ignores
+// it, as the Hub serves any item by its key.
 //
 // Cost: each list function does at most three FindLocationAtTime binary
-// searches (O(log n) each) and reads only the run of locations it returns
-// (plus one item to tell whether a time period was cut), never a scan from
-// the front. Those
+// searches (O(log n) each), one index scan of at most N entries, and reads
+// the run of locations it returns (plus one item to tell whether a time
+// period was cut), never a scan from the front, with one exception: the
+// location walk steps over the historical items stored among the live ones
+// it looks for (reading them), so on a channel whose historical items were
+// inserted among its live ones a list may read up to those items too. Those
 // reads go through Store::Read, which copies every item's bytes although a
 // key list needs only times and locations: acceptable for N <= 10,000, but a
 // future engine function that reads times only would spare the copies.
@@ -34,6 +39,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -53,17 +59,24 @@ inline constexpr int64_t kAllVisible = std::numeric_limits<int64_t>::max();
 // An item's place in its topic. A value type.
 struct ItemRef {
   uint64_t location = 0;
-  int64_t time_ms = 0;  // the append time
+  int64_t time_ms = 0;  // the key's time: the append time of a live item
+  std::string hash;     // a historical item's own hash; empty for a live item
 
-  ContentKey key() const { return KeyOf(time_ms, location); }
+  ContentKey key() const {
+    return hash.empty() ? KeyOf(time_ms, location) : ContentKey{time_ms, hash};
+  }
   bool operator==(const ItemRef&) const = default;
 };
 
-// The item whose key is `key`, with its bytes. NotFound if the topic does
-// not exist, if the hash does not encode a location (LocationOfHash), if
-// that location is not stored, or if the item there was appended at another
-// time than key.time_ms (the location was cut and re-used). InvalidArgument
-// for an invalid topic name; IOError as Store::Get.
+// The ItemRef of a stored item.
+ItemRef RefOf(const Record& record);
+
+// The item whose key is `key`, with its bytes (KeyOfRecord gives its key
+// back): a live item whose hash encodes its location and whose append time
+// is key.time_ms, or a historical item with exactly that key. NotFound if
+// the topic does not exist or no item has the key (a location cut and
+// re-used keeps no old key). InvalidArgument for an invalid topic name;
+// IOError as Store::Get.
 Result<Record> GetItem(Store& store, std::string_view topic, const ContentKey& key);
 
 // The last `n` visible items (n capped at kMaxDirectionCount), ascending.
@@ -97,7 +110,7 @@ struct TimeRangeResult {
   bool truncated = false;
 };
 
-// The visible items with start_ms <= append time < end_ms, ascending, at
+// The visible items with start_ms <= key time < end_ms, ascending, at
 // most `limit` of them (limit 0 only tells whether there are any). Empty if
 // end_ms <= start_ms. Errors as Latest, except that any limit is valid.
 Result<TimeRangeResult> TimeRange(Store& store, std::string_view topic, int64_t start_ms,
