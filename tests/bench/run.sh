@@ -402,6 +402,47 @@ for q in "latest latest" "earliest earliest" "next/100 $mid_key/next/100 $small_
 done
 stop_pdfs
 
+# --- 10. Large items: a 40 MiB item against the same bytes as a static file ------------
+# Write: POST of the item to a channel vs POST of the same body to the
+# baseline server (which reads it and stores nothing); read: GET of the
+# item vs GET of the file from the baseline's static directory. Then the
+# rate of small inserts into another channel, alone and while large items
+# are written without pause (the target: large items do not starve small).
+large_mib=$([ $smoke = 1 ] && echo 1 || echo 40)
+log "== 10. a $large_mib MiB item vs a static file, and small inserts beside large ones"
+mkdir -p "$work/static"
+head -c $((large_mib << 20)) /dev/urandom > "$work/static/large.bin"
+start_baseline
+start_pdfs
+curl -sf -X PUT "http://127.0.0.1:$pdfs_port/channel/large" > /dev/null
+curl -sf -X PUT "http://127.0.0.1:$pdfs_port/channel/bench" > /dev/null
+post_large() {  # post_large URL: upload speed in bytes/s
+  curl -sf -o /dev/null -w '%{speed_upload}' -H 'Content-Type: application/octet-stream' \
+    --data-binary @"$work/static/large.bin" "$1"
+}
+pw=(); bw=(); pr=(); br=()
+for _ in $(seq "$runs"); do
+  pw+=("$(post_large "http://127.0.0.1:$pdfs_port/channel/large")")
+  bw+=("$(post_large "http://127.0.0.1:$base_port/stream/large")")
+  pr+=("$(curl -sf -L -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$pdfs_port/channel/large/latest?stable=false")")
+  br+=("$(curl -sf -o /dev/null -w '%{speed_download}' "http://127.0.0.1:$base_port/static/large.bin")")
+done
+mbs() { printf '%s\n' "$@" | median | awk '{print $1 / 1e6}'; }
+row "10. Hub write of a $large_mib MiB item: MB/s" "$(fmt "$(mbs "${pw[@]}")")" "$(fmt "$(mbs "${bw[@]}")") (POST, no storage)" "$(ratio "$(mbs "${pw[@]}")" "$(mbs "${bw[@]}")")" "≥ 0.50 of static file"
+row "10. Hub read of a $large_mib MiB item: MB/s" "$(fmt "$(mbs "${pr[@]}")")" "$(fmt "$(mbs "${br[@]}")") (static file)" "$(ratio "$(mbs "${pr[@]}")" "$(mbs "${br[@]}")")" "≥ 0.50 of static file"
+reset_rounds
+for _ in $(seq "$wrk_runs"); do
+  record b "$(BENCH_FACE=hub wrk_once "$pdfs_port" 8 "$here/post_one.lua")"
+  ( while :; do post_large "http://127.0.0.1:$pdfs_port/channel/large" > /dev/null || break; done ) &
+  writer=$!
+  record p "$(BENCH_FACE=hub wrk_once "$pdfs_port" 8 "$here/post_one.lua")"
+  kill "$writer" 2> /dev/null; wait "$writer" 2> /dev/null || true
+done
+p_rate=$(med "${p1[@]}"); b_rate=$(med "${b1[@]}")
+row "10. Hub small inserts (8 conn) while $large_mib MiB items are written: req/s" "$(fmt "$p_rate")" "$(fmt "$b_rate") (alone)" "$(ratio "$p_rate" "$b_rate")" "≥ 0.80 of alone"
+stop_pdfs
+stop_baseline
+
 # --- the report ---------------------------------------------------------------------------
 {
   cat <<EOF
