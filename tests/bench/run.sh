@@ -40,7 +40,7 @@ if [ $smoke = 1 ]; then
   range_docs=2000; fs_docs=2000; big_docs=20000; append_docs=5000; redis_docs=20000
 else
   wrk_runs=$(( runs < 3 ? runs : 3 )); dur=${BENCH_DURATION:-5s}
-  range_docs=100000; fs_docs=100000; big_docs=1000000; append_docs=100000; redis_docs=1000000
+  range_docs=1000000; fs_docs=100000; big_docs=1000000; append_docs=100000; redis_docs=1000000
 fi
 
 # --- setup --------------------------------------------------------------------
