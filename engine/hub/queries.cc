@@ -103,25 +103,19 @@ Result<std::vector<ItemRef>> IndexRun(Store& store, std::string_view topic,
 // --- The location walk: live items ------------------------------------------
 
 // Reads [begin, end) and keeps the live records `keep` accepts, stopping at
-// the first record `stop` accepts or once `limit` are kept; `*more` (if
-// given) tells whether a further record would have been kept. Historical
+// the first record `stop` accepts or once `limit` are kept. Historical
 // records are stepped over (but still meet `stop`, which judges append
 // times, and those grow with locations whatever the item).
 template <typename Keep, typename Stop>
 Result<std::vector<ItemRef>> Collect(Store& store, std::string_view topic, uint64_t begin,
-                                     uint64_t end, size_t limit, Keep keep, Stop stop,
-                                     bool* more = nullptr) {
+                                     uint64_t end, size_t limit, Keep keep, Stop stop) {
   Result<std::unique_ptr<RangeReader>> reader = store.Read(topic, begin, end);
   if (!reader.ok()) return reader.status();
   std::vector<ItemRef> out;
-  if (more != nullptr) *more = false;
-  while (const Record* r = (*reader)->Next()) {
-    if (stop(*r)) break;
+  while (out.size() < limit) {
+    const Record* r = (*reader)->Next();
+    if (r == nullptr || stop(*r)) break;
     if (IsHistorical(*r) || !keep(*r)) continue;
-    if (out.size() == limit) {
-      if (more != nullptr) *more = true;
-      break;
-    }
     out.push_back(ItemRef{r->location, r->append_time_ms, {}});
   }
   if (!(*reader)->status().ok()) return (*reader)->status();
